@@ -1,0 +1,26 @@
+//! Models, deterministic training and model files for oubli.
+//!
+//! burn 0.22 (flex CPU backend) computes forward and backward passes; parameters live in a
+//! flat [`Params`] vector in PyTorch's layout, so every unlearning method is plain Rust and
+//! every model file loads into the equivalent `torch.nn` module.
+
+mod config;
+mod error;
+mod eval;
+mod fit;
+pub mod file;
+mod network;
+pub mod optim;
+mod params;
+mod spec;
+mod train;
+
+pub use config::{derive_seed, TrainConfig, ValidTrainConfig};
+pub use error::ModelError;
+pub use fit::{fit, FitReport};
+pub use eval::{evaluate, Evaluation, Outputs};
+pub use network::Network;
+pub use optim::{OptimizerKind, OptimizerState, Schedule};
+pub use params::Params;
+pub use spec::{Arch, ModelSpec, ParamShape};
+pub use train::{gather_rows, one_hot, train, train_from, Silent, StepRecord, TrainObserver, TrainStats};
