@@ -1,1 +1,18 @@
+//! Unlearning: make a trained model forget a set of samples while keeping the rest.
+//!
+//! Every method implements one small trait, [`Unlearner`], and is listed by name in the
+//! [`registry`]. Each reports its cost in wall seconds and in per-sample gradient
+//! evaluations, the unit retraining is counted in, so methods compare on equal terms.
 
+mod common;
+mod error;
+pub mod methods;
+mod registry;
+mod stored;
+mod unlearner;
+
+pub use common::{axpy, batch, epoch_batches, random_wrong_labels, rng, CollapseGuard, Stepper};
+pub use error::ForgetError;
+pub use registry::{find, registry, MethodEntry, MethodInfo, Ran};
+pub use stored::{StoredStep, StoredUpdates};
+pub use unlearner::{invalid, ForgetContext, MethodConfig, Unlearned, UnlearnStats, Unlearner};

@@ -1,0 +1,95 @@
+//! `finetune`: fine-tune the original model on the retain set only.
+//!
+//! Catastrophic forgetting does the work: samples never seen again fade. The classic
+//! baseline of Warnecke et al. ("Machine Unlearning of Features and Labels", NDSS 2023) and
+//! Golatkar et al. (CVPR 2020). Cheap when run on a fraction of the retain set for a few
+//! epochs; weak on samples the model generalises to anyway.
+
+use crate::common::{batch, epoch_batches, rng, CollapseGuard, Stepper};
+use crate::unlearner::{invalid, ForgetContext, MethodConfig, Unlearned, UnlearnStats, Unlearner};
+use crate::ForgetError;
+use oubli_model::OptimizerKind;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Hyperparameters of `finetune`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FinetuneConfig {
+    /// Passes over the sampled retain data. Default: 5.
+    pub epochs: usize,
+    /// Learning rate (Adam). Default: 1e-3.
+    pub lr: f64,
+    /// Minibatch size. Default: 64.
+    pub batch_size: usize,
+    /// Share of the retain set sampled per epoch. Default: 0.2.
+    pub retain_fraction: f64,
+    /// Collapse guard budget: stop when retain accuracy falls more than this many
+    /// fraction-points below the original's. Default: 0.03.
+    pub collapse_budget: f64,
+}
+
+impl Default for FinetuneConfig {
+    fn default() -> Self {
+        Self { epochs: 5, lr: 1e-3, batch_size: 64, retain_fraction: 0.2, collapse_budget: 0.03 }
+    }
+}
+
+impl MethodConfig for FinetuneConfig {
+    fn validate(&self) -> Result<(), ForgetError> {
+        let m = Finetune::NAME;
+        if self.epochs == 0 {
+            return Err(invalid(m, "epochs", "must be at least 1"));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(invalid(m, "lr", "must be a positive number"));
+        }
+        if self.batch_size == 0 {
+            return Err(invalid(m, "batch_size", "must be at least 1"));
+        }
+        if !(self.retain_fraction > 0.0 && self.retain_fraction <= 1.0) {
+            return Err(invalid(m, "retain_fraction", "must be in (0, 1]"));
+        }
+        if !(0.0..=1.0).contains(&self.collapse_budget) {
+            return Err(invalid(m, "collapse_budget", "must be in [0, 1]"));
+        }
+        Ok(())
+    }
+}
+
+/// Fine-tune on the retain set.
+pub struct Finetune;
+
+impl Unlearner for Finetune {
+    const NAME: &'static str = "finetune";
+    const FAMILY: &'static str = "fine-tuning";
+    const SUMMARY: &'static str = "fine-tune on (a sample of) the retain set so the forget set fades";
+    const PAPER: &'static str = "Warnecke et al., NDSS 2023; Golatkar et al., CVPR 2020 (baseline)";
+    type Config = FinetuneConfig;
+
+    fn unlearn(c: &FinetuneConfig, ctx: &ForgetContext<'_>) -> Result<Unlearned, ForgetError> {
+        let start = Instant::now();
+        let k = ctx.net.spec().num_classes;
+        let mut params = ctx.original.clone();
+        let mut opt = Stepper::new(OptimizerKind::Adam, &params, c.lr);
+        let mut guard = CollapseGuard::new(ctx, c.collapse_budget);
+        let mut rng = rng(ctx.seed, Self::NAME);
+        let mut stats = UnlearnStats::default();
+        for epoch in 0..c.epochs {
+            for idx in epoch_batches(ctx.retain.len(), c.batch_size, c.retain_fraction, &mut rng) {
+                let (x, _, t) = batch(ctx.retain, &idx, k);
+                let (_, grad) = ctx.net.loss_and_grad(&params, &x, &t, idx.len(), idx.len() as f32);
+                opt.step(&mut params, &grad);
+                stats.steps += 1;
+                stats.sample_gradients += idx.len() as u64;
+            }
+            stats.epochs = epoch + 1;
+            if !guard.check(&params) {
+                params = guard.stop(&mut stats, epoch);
+                break;
+            }
+        }
+        stats.seconds = start.elapsed().as_secs_f64();
+        Ok(Unlearned { params, stats })
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per method.
+
+pub mod finetune;
+pub mod noop;
+pub mod retrain;
