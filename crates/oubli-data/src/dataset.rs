@@ -128,10 +128,17 @@ mod tests {
                 features: vec![0.0, 0.5, 1.0, 1.5, 2.0, 2.5],
                 labels: vec![0, 1, 0],
                 owners: vec![Some("x".into()), None, Some("y".into())],
-                groups: [("g".to_string(), vec!["p".to_string(), "q".into(), "r".into()])].into(),
+                groups: [(
+                    "g".to_string(),
+                    vec!["p".to_string(), "q".into(), "r".into()],
+                )]
+                .into(),
                 dim: 2,
             },
-            test: Split { dim: 2, ..Split::default() },
+            test: Split {
+                dim: 2,
+                ..Split::default()
+            },
         }
     }
 
@@ -150,7 +157,10 @@ mod tests {
     fn exclude_unknown_id_changes_nothing() {
         let mut ds = toy();
         let err = ds.exclude(&[5, 99]).unwrap_err();
-        assert_eq!(err.to_string(), "unknown sample id 99 (exclude ids[1], not in the training split)");
+        assert_eq!(
+            err.to_string(),
+            "unknown sample id 99 (exclude ids[1], not in the training split)"
+        );
         assert_eq!(ds.train.len(), 3);
     }
 }
