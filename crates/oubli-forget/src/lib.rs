@@ -5,14 +5,18 @@
 //! evaluations, the unit retraining is counted in, so methods compare on equal terms.
 
 mod common;
+mod curvature;
+mod distill;
 mod error;
 pub mod methods;
 mod registry;
+pub mod request;
 mod stored;
 mod unlearner;
 
 pub use common::{axpy, batch, epoch_batches, random_wrong_labels, rng, CollapseGuard, Stepper};
 pub use error::ForgetError;
 pub use registry::{find, registry, MethodEntry, MethodInfo, Ran};
-pub use stored::{StoredStep, StoredUpdates};
+pub use stored::{StoredStep, StoredUpdates, StoredUpdatesError, UpdateRecorder};
 pub use unlearner::{invalid, ForgetContext, MethodConfig, Unlearned, UnlearnStats, Unlearner};
+pub use request::{forget_model, partition, removed_ids, training_data, ForgetReport};

@@ -54,7 +54,10 @@ impl std::ops::Deref for ValidTrainConfig {
 }
 
 fn invalid(field: &'static str, problem: impl Into<String>) -> ModelError {
-    ModelError::InvalidConfig { field, problem: problem.into() }
+    ModelError::InvalidConfig {
+        field,
+        problem: problem.into(),
+    }
 }
 
 impl TrainConfig {
@@ -67,17 +70,30 @@ impl TrainConfig {
             return Err(invalid("batch_size", "must be at least 1"));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(invalid("lr", format!("must be a positive number, got {}", self.lr)));
+            return Err(invalid(
+                "lr",
+                format!("must be a positive number, got {}", self.lr),
+            ));
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return Err(invalid("momentum", format!("must be in [0, 1), got {}", self.momentum)));
+            return Err(invalid(
+                "momentum",
+                format!("must be in [0, 1), got {}", self.momentum),
+            ));
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return Err(invalid("weight_decay", "must be a non-negative number"));
         }
-        if let Schedule::Step { every_epochs, gamma } = self.schedule {
+        if let Schedule::Step {
+            every_epochs,
+            gamma,
+        } = self.schedule
+        {
             if every_epochs == 0 || !(gamma > 0.0 && gamma <= 1.0) {
-                return Err(invalid("schedule", "step needs every_epochs ≥ 1 and 0 < gamma ≤ 1"));
+                return Err(invalid(
+                    "schedule",
+                    "step needs every_epochs ≥ 1 and 0 < gamma ≤ 1",
+                ));
             }
         }
         Ok(ValidTrainConfig(self))

@@ -32,17 +32,30 @@ impl Outputs {
             let argmax = row
                 .iter()
                 .enumerate()
-                .fold((0, f32::MIN), |best, (i, &p)| if p > best.1 { (i, p) } else { best })
+                .fold(
+                    (0, f32::MIN),
+                    |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+                )
                 .0;
             predictions.push(argmax as u32);
         }
-        Self { probs, losses, predictions, labels: split.labels.clone(), num_classes: k }
+        Self {
+            probs,
+            losses,
+            predictions,
+            labels: split.labels.clone(),
+            num_classes: k,
+        }
     }
 
     /// Probability each sample's model gives its true label.
     pub fn true_class_confidence(&self) -> Vec<f32> {
         let k = self.num_classes;
-        self.labels.iter().enumerate().map(|(i, &y)| self.probs[i * k + y as usize]).collect()
+        self.labels
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| self.probs[i * k + y as usize])
+            .collect()
     }
 
     /// Summary metrics.
@@ -62,11 +75,21 @@ impl Outputs {
         let per_class_accuracy = correct_per_class
             .iter()
             .zip(&count_per_class)
-            .map(|(&c, &t)| if t == 0 { None } else { Some(c as f64 / t as f64) })
+            .map(|(&c, &t)| {
+                if t == 0 {
+                    None
+                } else {
+                    Some(c as f64 / t as f64)
+                }
+            })
             .collect();
         Evaluation {
             samples: n,
-            accuracy: if n == 0 { f64::NAN } else { correct as f64 / n as f64 },
+            accuracy: if n == 0 {
+                f64::NAN
+            } else {
+                correct as f64 / n as f64
+            },
             loss: if n == 0 {
                 f64::NAN
             } else {

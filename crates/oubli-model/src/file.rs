@@ -60,7 +60,10 @@ pub struct ModelFile {
 }
 
 fn bad(path: &Path, problem: impl Into<String>) -> ModelError {
-    ModelError::BadFile { path: path.display().to_string(), problem: problem.into() }
+    ModelError::BadFile {
+        path: path.display().to_string(),
+        problem: problem.into(),
+    }
 }
 
 const KEYS: [&str; 13] = [
@@ -101,7 +104,12 @@ impl ModelFile {
             .params
             .ranges()
             .iter()
-            .map(|&(a, b)| self.params.data[a..b].iter().flat_map(|v| v.to_le_bytes()).collect())
+            .map(|&(a, b)| {
+                self.params.data[a..b]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect()
+            })
             .collect();
         let views: Vec<(String, TensorView<'_>)> = self
             .params
@@ -121,7 +129,10 @@ impl ModelFile {
     /// leaves a half-written model where a served one was.
     pub fn save(&self, path: &Path) -> Result<String, ModelError> {
         let bytes = self.to_bytes()?;
-        let io = |source| ModelError::Io { path: path.display().to_string(), source };
+        let io = |source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -134,8 +145,10 @@ impl ModelFile {
     /// Reads and validates a model file: names, shapes and dtypes must match the spec in its
     /// metadata, and the tensors must hash to the recorded `weights_sha256`.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| ModelError::Io { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -149,7 +162,9 @@ impl ModelFile {
         }
         let mut obj = serde_json::Map::new();
         for key in KEYS.iter().chain(&["extra"]) {
-            let raw = meta.get(*key).ok_or_else(|| bad(path, format!("metadata lacks `{key}`")))?;
+            let raw = meta
+                .get(*key)
+                .ok_or_else(|| bad(path, format!("metadata lacks `{key}`")))?;
             let value = serde_json::from_str(raw)
                 .unwrap_or_else(|_| serde_json::Value::String(raw.clone()));
             obj.insert((*key).to_string(), value);
@@ -157,25 +172,52 @@ impl ModelFile {
         let lineage: Lineage = serde_json::from_value(serde_json::Value::Object(obj))
             .map_err(|e| bad(path, format!("metadata is malformed: {e}")))?;
         if lineage.format_version > FORMAT_VERSION {
-            return Err(bad(path, format!("format version {} is newer than this oubli ({FORMAT_VERSION})", lineage.format_version)));
+            return Err(bad(
+                path,
+                format!(
+                    "format version {} is newer than this oubli ({FORMAT_VERSION})",
+                    lineage.format_version
+                ),
+            ));
         }
-        lineage.spec.validate().map_err(|e| bad(path, e.to_string()))?;
+        lineage
+            .spec
+            .validate()
+            .map_err(|e| bad(path, e.to_string()))?;
         let tensors = SafeTensors::deserialize(bytes)
             .map_err(|e| bad(path, format!("corrupt tensor data ({e})")))?;
         let mut params = Params::zeros(&lineage.spec);
         let expected = params.shapes.clone();
         if tensors.len() != expected.len() {
-            return Err(bad(path, format!("has {} tensors, the spec needs {}", tensors.len(), expected.len())));
+            return Err(bad(
+                path,
+                format!(
+                    "has {} tensors, the spec needs {}",
+                    tensors.len(),
+                    expected.len()
+                ),
+            ));
         }
         for (s, (a, b)) in expected.iter().zip(params.ranges()) {
             let t = tensors
                 .tensor(&s.name)
                 .map_err(|_| bad(path, format!("missing tensor `{}`", s.name)))?;
             if t.dtype() != Dtype::F32 {
-                return Err(bad(path, format!("tensor `{}` is {:?}, expected F32", s.name, t.dtype())));
+                return Err(bad(
+                    path,
+                    format!("tensor `{}` is {:?}, expected F32", s.name, t.dtype()),
+                ));
             }
             if t.shape() != s.shape.as_slice() {
-                return Err(bad(path, format!("tensor `{}` has shape {:?}, expected {:?}", s.name, t.shape(), s.shape)));
+                return Err(bad(
+                    path,
+                    format!(
+                        "tensor `{}` has shape {:?}, expected {:?}",
+                        s.name,
+                        t.shape(),
+                        s.shape
+                    ),
+                ));
             }
             for (dst, chunk) in params.data[a..b].iter_mut().zip(t.data().chunks_exact(4)) {
                 *dst = f32::from_le_bytes(chunk.try_into().expect("4 bytes"));

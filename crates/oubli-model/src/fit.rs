@@ -56,7 +56,9 @@ pub fn fit(
         )));
     }
     if dataset.train.is_empty() {
-        return Err(ModelError::Mismatch("no training sample left to train on".into()));
+        return Err(ModelError::Mismatch(
+            "no training sample left to train on".into(),
+        ));
     }
     let net = Network::new(spec.clone())?;
     let (params, stats) = train(&net, &dataset.train, config, observer);

@@ -7,8 +7,8 @@
 mod config;
 mod error;
 mod eval;
-mod fit;
 pub mod file;
+mod fit;
 mod network;
 pub mod optim;
 mod params;
@@ -17,10 +17,12 @@ mod train;
 
 pub use config::{derive_seed, TrainConfig, ValidTrainConfig};
 pub use error::ModelError;
-pub use fit::{fit, FitReport};
 pub use eval::{evaluate, Evaluation, Outputs};
+pub use fit::{fit, FitReport};
 pub use network::Network;
 pub use optim::{OptimizerKind, OptimizerState, Schedule};
 pub use params::Params;
 pub use spec::{Arch, ModelSpec, ParamShape};
-pub use train::{gather_rows, one_hot, train, train_from, Silent, StepRecord, TrainObserver, TrainStats};
+pub use train::{
+    gather_rows, one_hot, train, train_from, Silent, StepRecord, TrainObserver, TrainStats,
+};

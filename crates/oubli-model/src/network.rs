@@ -68,7 +68,11 @@ impl Network {
     pub fn new(spec: ModelSpec) -> Result<Self, crate::ModelError> {
         spec.validate()?;
         let device = Device::flex();
-        Ok(Self { spec, autodiff: device.clone().autodiff(), device })
+        Ok(Self {
+            spec,
+            autodiff: device.clone().autodiff(),
+            device,
+        })
     }
 
     /// The spec this network runs.
@@ -140,7 +144,12 @@ impl Network {
 
     fn input(&self, x: &[f32], n: usize, device: &Device) -> Tensor<2> {
         let d = self.spec.input_dim();
-        assert_eq!(x.len(), n * d, "input has {} floats, expected {n}×{d}", x.len());
+        assert_eq!(
+            x.len(),
+            n * d,
+            "input has {} floats, expected {n}×{d}",
+            x.len()
+        );
         Tensor::<2>::from_data(TensorData::new(x.to_vec(), [n, d]), device)
     }
 

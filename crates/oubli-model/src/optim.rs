@@ -37,8 +37,18 @@ const EPS: f32 = 1e-8;
 impl OptimizerState {
     /// Fresh state for `n` parameters.
     pub fn new(kind: OptimizerKind, n: usize, momentum: f32) -> Self {
-        let v = if kind == OptimizerKind::Adam { vec![0.0; n] } else { Vec::new() };
-        Self { kind, m: vec![0.0; n], v, t: 0, momentum }
+        let v = if kind == OptimizerKind::Adam {
+            vec![0.0; n]
+        } else {
+            Vec::new()
+        };
+        Self {
+            kind,
+            m: vec![0.0; n],
+            v,
+            t: 0,
+            momentum,
+        }
     }
 
     /// One update of `params` in place with gradient `grad`. `decay_mask[i]` says whether
@@ -56,7 +66,12 @@ impl OptimizerState {
             OptimizerKind::Sgd => {
                 let mu = self.momentum;
                 for i in 0..params.len() {
-                    let g = grad[i] + if decay_mask[i] { weight_decay * params[i] } else { 0.0 };
+                    let g = grad[i]
+                        + if decay_mask[i] {
+                            weight_decay * params[i]
+                        } else {
+                            0.0
+                        };
                     self.m[i] = if self.t == 1 { g } else { mu * self.m[i] + g };
                     params[i] -= lr * self.m[i];
                 }
@@ -68,7 +83,12 @@ impl OptimizerState {
                 let step = lr / bc1;
                 let bc2_sqrt = bc2.sqrt();
                 for i in 0..params.len() {
-                    let g = grad[i] + if decay_mask[i] { weight_decay * params[i] } else { 0.0 };
+                    let g = grad[i]
+                        + if decay_mask[i] {
+                            weight_decay * params[i]
+                        } else {
+                            0.0
+                        };
                     self.m[i] = BETA1 * self.m[i] + (1.0 - BETA1) * g;
                     self.v[i] = BETA2 * self.v[i] + (1.0 - BETA2) * g * g;
                     let denom = self.v[i].sqrt() / bc2_sqrt + EPS;
@@ -106,9 +126,10 @@ impl Schedule {
                 let progress = step as f64 / total.max(1) as f64;
                 0.5 * base * (1.0 + (std::f64::consts::PI * progress).cos())
             }
-            Schedule::Step { every_epochs, gamma } => {
-                base * gamma.powi((epoch / every_epochs.max(1)) as i32)
-            }
+            Schedule::Step {
+                every_epochs,
+                gamma,
+            } => base * gamma.powi((epoch / every_epochs.max(1)) as i32),
         }
     }
 }

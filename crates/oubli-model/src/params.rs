@@ -41,7 +41,10 @@ impl Params {
     pub fn zeros(spec: &ModelSpec) -> Self {
         let shapes = spec.param_shapes();
         let n = shapes.iter().map(ParamShape::numel).sum();
-        Self { shapes, data: vec![0.0; n] }
+        Self {
+            shapes,
+            data: vec![0.0; n],
+        }
     }
 
     /// Number of scalars.

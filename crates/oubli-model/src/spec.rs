@@ -46,7 +46,10 @@ pub struct ParamShape {
 
 impl ParamShape {
     fn new(name: impl Into<String>, shape: Vec<usize>) -> Self {
-        Self { name: name.into(), shape }
+        Self {
+            name: name.into(),
+            shape,
+        }
     }
     /// Number of scalars.
     pub fn numel(&self) -> usize {
@@ -70,10 +73,17 @@ impl ModelSpec {
         let arch = match name {
             "logreg" => Arch::Logreg,
             "mlp" => Arch::Mlp { hidden: vec![256] },
-            "cnn" => Arch::Cnn { channels: [16, 32], hidden: 128 },
+            "cnn" => Arch::Cnn {
+                channels: [16, 32],
+                hidden: 128,
+            },
             other => return Err(crate::ModelError::UnknownArch(other.to_string())),
         };
-        let spec = Self { arch, input_shape, num_classes };
+        let spec = Self {
+            arch,
+            input_shape,
+            num_classes,
+        };
         spec.validate()?;
         Ok(spec)
     }
@@ -109,14 +119,12 @@ impl ModelSpec {
                 "cnn needs an image input [channels, height, width], got {:?}",
                 self.input_shape
             ))),
-            Arch::Cnn { channels, hidden }
-                if channels.contains(&0) || *hidden == 0 =>
-            {
+            Arch::Cnn { channels, hidden } if channels.contains(&0) || *hidden == 0 => {
                 Err(InvalidSpec("cnn sizes must be positive".into()))
             }
-            Arch::Cnn { .. } if self.input_shape[1] < 4 || self.input_shape[2] < 4 => Err(
-                InvalidSpec("cnn needs images of at least 4×4".into()),
-            ),
+            Arch::Cnn { .. } if self.input_shape[1] < 4 || self.input_shape[2] < 4 => {
+                Err(InvalidSpec("cnn needs images of at least 4×4".into()))
+            }
             _ => Ok(()),
         }
     }
@@ -136,16 +144,29 @@ impl ModelSpec {
                 widths.extend(hidden.iter().copied());
                 widths.push(k);
                 for (i, pair) in widths.windows(2).enumerate() {
-                    out.push(ParamShape::new(format!("fc{}.weight", i + 1), vec![pair[1], pair[0]]));
+                    out.push(ParamShape::new(
+                        format!("fc{}.weight", i + 1),
+                        vec![pair[1], pair[0]],
+                    ));
                     out.push(ParamShape::new(format!("fc{}.bias", i + 1), vec![pair[1]]));
                 }
             }
             Arch::Cnn { channels, hidden } => {
-                let (c, h, w) = (self.input_shape[0], self.input_shape[1], self.input_shape[2]);
+                let (c, h, w) = (
+                    self.input_shape[0],
+                    self.input_shape[1],
+                    self.input_shape[2],
+                );
                 let ks = CONV_KERNEL;
-                out.push(ParamShape::new("conv1.weight", vec![channels[0], c, ks, ks]));
+                out.push(ParamShape::new(
+                    "conv1.weight",
+                    vec![channels[0], c, ks, ks],
+                ));
                 out.push(ParamShape::new("conv1.bias", vec![channels[0]]));
-                out.push(ParamShape::new("conv2.weight", vec![channels[1], channels[0], ks, ks]));
+                out.push(ParamShape::new(
+                    "conv2.weight",
+                    vec![channels[1], channels[0], ks, ks],
+                ));
                 out.push(ParamShape::new("conv2.bias", vec![channels[1]]));
                 let flat = channels[1] * (h / 4) * (w / 4);
                 out.push(ParamShape::new("fc1.weight", vec![*hidden, flat]));

@@ -81,8 +81,7 @@ pub fn train(
     observer: &mut dyn TrainObserver,
 ) -> (Params, TrainStats) {
     let mut params = Params::init(net.spec(), derive_seed(config.seed, "init", 0));
-    let mut state =
-        OptimizerState::new(config.optimizer, params.len(), config.momentum as f32);
+    let mut state = OptimizerState::new(config.optimizer, params.len(), config.momentum as f32);
     let stats = train_from(net, &mut params, &mut state, data, config, 0, observer);
     (params, stats)
 }
@@ -109,7 +108,12 @@ pub fn train_from(
     let decay_mask = params.weight_mask();
     let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(config.seed, "shuffle", shuffle_stream));
     let mut order: Vec<usize> = (0..n).collect();
-    let mut stats = TrainStats { seconds: 0.0, steps: 0, sample_gradients: 0, epoch_losses: vec![] };
+    let mut stats = TrainStats {
+        seconds: 0.0,
+        steps: 0,
+        sample_gradients: 0,
+        epoch_losses: vec![],
+    };
     observer.on_start(total);
     let mut before = Vec::new();
     for epoch in 0..config.epochs {
@@ -120,11 +124,18 @@ pub fn train_from(
             let x = gather_rows(data, batch);
             let labels: Vec<u32> = batch.iter().map(|&i| data.labels[i]).collect();
             let targets = one_hot(&labels, k);
-            let (loss, grad) = net.loss_and_grad(params, &x, &targets, batch.len(), batch.len() as f32);
+            let (loss, grad) =
+                net.loss_and_grad(params, &x, &targets, batch.len(), batch.len() as f32);
             let lr = config.schedule.lr(config.lr, stats.steps, total, epoch) as f32;
             before.clear();
             before.extend_from_slice(&params.data);
-            state.step(&mut params.data, &grad, lr, config.weight_decay as f32, &decay_mask);
+            state.step(
+                &mut params.data,
+                &grad,
+                lr,
+                config.weight_decay as f32,
+                &decay_mask,
+            );
             let ids: Vec<SampleId> = batch.iter().map(|&i| data.ids[i]).collect();
             observer.on_step(&StepRecord {
                 epoch,

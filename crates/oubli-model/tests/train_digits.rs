@@ -11,12 +11,30 @@ fn digits() -> oubli_data::Dataset {
 fn mlp_reaches_95_percent_and_is_bit_reproducible() {
     let ds = digits();
     let spec = ModelSpec::by_name("mlp", ds.shape.clone(), ds.num_classes).unwrap();
-    let config = TrainConfig { epochs: 20, seed: 7, lr: 3e-3, ..TrainConfig::default() }.validate().unwrap();
+    let config = TrainConfig {
+        epochs: 20,
+        seed: 7,
+        lr: 3e-3,
+        ..TrainConfig::default()
+    }
+    .validate()
+    .unwrap();
     let (a, report) = fit(&ds, spec.clone(), &config, &mut Silent).unwrap();
-    eprintln!("digits mlp: test {:.4} train {:.4} in {:.2}s", report.test_accuracy, report.train_accuracy, report.seconds);
-    assert!(report.test_accuracy >= 0.95, "test accuracy {}", report.test_accuracy);
+    eprintln!(
+        "digits mlp: test {:.4} train {:.4} in {:.2}s",
+        report.test_accuracy, report.train_accuracy, report.seconds
+    );
+    assert!(
+        report.test_accuracy >= 0.95,
+        "test accuracy {}",
+        report.test_accuracy
+    );
     let (b, _) = fit(&ds, spec, &config, &mut Silent).unwrap();
-    assert_eq!(a.params.sha256(), b.params.sha256(), "same seed must give identical weights");
+    assert_eq!(
+        a.params.sha256(),
+        b.params.sha256(),
+        "same seed must give identical weights"
+    );
     assert_eq!(a.params.data, b.params.data);
 }
 
@@ -24,8 +42,20 @@ fn mlp_reaches_95_percent_and_is_bit_reproducible() {
 fn different_seeds_give_different_weights() {
     let ds = digits();
     let spec = ModelSpec::by_name("logreg", ds.shape.clone(), ds.num_classes).unwrap();
-    let c1 = TrainConfig { epochs: 2, seed: 1, ..TrainConfig::default() }.validate().unwrap();
-    let c2 = TrainConfig { epochs: 2, seed: 2, ..TrainConfig::default() }.validate().unwrap();
+    let c1 = TrainConfig {
+        epochs: 2,
+        seed: 1,
+        ..TrainConfig::default()
+    }
+    .validate()
+    .unwrap();
+    let c2 = TrainConfig {
+        epochs: 2,
+        seed: 2,
+        ..TrainConfig::default()
+    }
+    .validate()
+    .unwrap();
     let (a, _) = fit(&ds, spec.clone(), &c1, &mut Silent).unwrap();
     let (b, _) = fit(&ds, spec, &c2, &mut Silent).unwrap();
     assert_ne!(a.params.sha256(), b.params.sha256());
@@ -35,8 +65,22 @@ fn different_seeds_give_different_weights() {
 fn cnn_trains_on_digits() {
     let ds = digits();
     let spec = ModelSpec::by_name("cnn", ds.shape.clone(), ds.num_classes).unwrap();
-    let config = TrainConfig { epochs: 20, seed: 3, lr: 3e-3, ..TrainConfig::default() }.validate().unwrap();
+    let config = TrainConfig {
+        epochs: 20,
+        seed: 3,
+        lr: 3e-3,
+        ..TrainConfig::default()
+    }
+    .validate()
+    .unwrap();
     let (_, report) = fit(&ds, spec, &config, &mut Silent).unwrap();
-    eprintln!("digits cnn: test {:.4} in {:.2}s", report.test_accuracy, report.seconds);
-    assert!(report.test_accuracy >= 0.93, "test accuracy {}", report.test_accuracy);
+    eprintln!(
+        "digits cnn: test {:.4} in {:.2}s",
+        report.test_accuracy, report.seconds
+    );
+    assert!(
+        report.test_accuracy >= 0.93,
+        "test accuracy {}",
+        report.test_accuracy
+    );
 }

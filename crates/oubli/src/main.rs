@@ -1,1 +1,59 @@
-fn main() {}
+//! `oubli`: the command-line front end. Thin by design: every decision lives in the library
+//! crates; this binary parses arguments, draws progress and prints text or JSON.
+//!
+//! Exit codes: 0 success; 1 error (bad input, unreadable file, failed run); 2 usage error
+//! (clap); 3 `verify` found the model `not_forgotten`; 4 `verify` was `inconclusive`.
+
+mod args;
+mod cmd;
+mod output;
+mod progress;
+
+use clap::{Parser, Subcommand};
+
+/// Train unlearning-ready models, forget data on request, and prove it.
+#[derive(Parser)]
+#[command(name = "oubli", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model (plain, SISA ensemble, or certified-removal-ready).
+    Train(cmd::train::TrainArgs),
+    /// Evaluate a model on a dataset or a subset of it.
+    Eval(cmd::eval::EvalArgs),
+    /// Show a model file's lineage and tensors.
+    Inspect(cmd::inspect::InspectArgs),
+    /// Fetch datasets or describe them.
+    #[command(subcommand)]
+    Data(cmd::data::DataCommand),
+    /// Make a model forget samples with one of the registered methods.
+    Forget(cmd::forget::ForgetArgs),
+    /// List the unlearning methods with their defaults.
+    Methods(cmd::methods::MethodsArgs),
+    /// A tour on the embedded digits set: train, forget an owner and a class, compare.
+    Demo(cmd::demo::DemoArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => cmd::train::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Data(a) => cmd::data::run(a),
+        Command::Forget(a) => cmd::forget::run(a),
+        Command::Methods(a) => cmd::methods::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

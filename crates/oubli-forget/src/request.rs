@@ -1,0 +1,155 @@
+//! A deletion request end to end: resolve the forget set against the data the model was
+//! trained on, run a method, evaluate, and package the result with lineage.
+
+use crate::registry::find;
+use crate::unlearner::{ForgetContext, UnlearnStats};
+use crate::{ForgetError, StoredUpdates};
+use oubli_data::{fingerprint, Dataset, SampleId, Selection, Split};
+use oubli_model::file::{now_rfc3339, ModelFile};
+use oubli_model::{evaluate, Network, TrainConfig};
+use serde::Serialize;
+
+/// Key in `Lineage::extra` listing every sample id removed along a model's lineage, so a
+/// later request (or retrain) starts from the right data and deleted samples never return.
+pub const REMOVED_IDS_KEY: &str = "removed_ids";
+
+/// What `oubli forget` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForgetReport {
+    /// Method name.
+    pub method: String,
+    /// Samples in this request's forget set.
+    pub forget_samples: usize,
+    /// Accuracy on the forget set after forgetting.
+    pub forget_accuracy: f64,
+    /// Accuracy on the retain set after forgetting.
+    pub retain_accuracy: f64,
+    /// Accuracy on the test split after forgetting.
+    pub test_accuracy: f64,
+    /// The original model's accuracy on the forget set.
+    pub original_forget_accuracy: f64,
+    /// The original model's accuracy on the retain set.
+    pub original_retain_accuracy: f64,
+    /// The original model's test accuracy.
+    pub original_test_accuracy: f64,
+    /// Wall-clock seconds the method ran.
+    pub seconds: f64,
+    /// Per-sample gradient evaluations the method spent.
+    pub sample_gradients: u64,
+    /// What a retrain from scratch would spend (epochs × retain size).
+    pub retrain_sample_gradients: u64,
+    /// Full statistics (steps, epochs, collapse guard, notes).
+    pub stats: UnlearnStats,
+    /// Fingerprint of the forget set.
+    pub forget_fingerprint: String,
+    /// Hash of the new weights.
+    pub weights_sha256: String,
+    /// Hash of the parent weights.
+    pub parent_sha256: String,
+}
+
+/// The ids a model's lineage says were removed.
+pub fn removed_ids(model: &ModelFile) -> Vec<SampleId> {
+    model
+        .lineage
+        .extra
+        .get(REMOVED_IDS_KEY)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// Restores the training split a model was trained on: the dataset minus the ids its lineage
+/// removed, checked against the fingerprint recorded in the file.
+pub fn training_data(model: &ModelFile, dataset: &Dataset) -> Result<Dataset, ForgetError> {
+    let mut data = dataset.clone();
+    data.exclude(&removed_ids(model))?;
+    let actual = fingerprint(&data.train.ids);
+    if actual != model.lineage.trained_ids_fingerprint {
+        return Err(ForgetError::ForgetSet(format!(
+            "dataset `{}` does not hold the samples this model was trained on (fingerprint {} ≠ recorded {})",
+            dataset.name, actual, model.lineage.trained_ids_fingerprint
+        )));
+    }
+    Ok(data)
+}
+
+/// Splits `train` into (forget, retain) by a selection.
+pub fn partition(data: &Dataset, selection: &Selection) -> Result<(Split, Split), ForgetError> {
+    let forget_idx = data.select(selection)?;
+    let mut is_forget = vec![false; data.train.len()];
+    for &i in &forget_idx {
+        is_forget[i] = true;
+    }
+    let retain_idx: Vec<usize> = (0..data.train.len()).filter(|&i| !is_forget[i]).collect();
+    Ok((data.train.subset(&forget_idx), data.train.subset(&retain_idx)))
+}
+
+/// Runs `method` on `model` to forget `selection`; returns the new model file and a report.
+pub fn forget_model(
+    model: &ModelFile,
+    dataset: &Dataset,
+    selection: &Selection,
+    method: &str,
+    config: Option<&serde_json::Value>,
+    seed: u64,
+    stored_updates: Option<&StoredUpdates>,
+) -> Result<(ModelFile, ForgetReport), ForgetError> {
+    let entry = find(method)?;
+    let data = training_data(model, dataset)?;
+    let (forget, retain) = partition(&data, selection)?;
+    let net = Network::new(model.lineage.spec.clone())?;
+    let train_config: TrainConfig = serde_json::from_value(model.lineage.train_config.clone())
+        .map_err(|e| ForgetError::Unsupported {
+            method: entry.name,
+            reason: format!("the model's training config is unreadable: {e}"),
+        })?;
+    let train_config = train_config.validate()?;
+    let ctx = ForgetContext {
+        net: &net,
+        original: &model.params,
+        train_config: &train_config,
+        forget: &forget,
+        retain: &retain,
+        validation: None,
+        seed,
+        stored_updates,
+    };
+    let ran = entry.run(config, &ctx)?;
+    let params = ran.unlearned.params;
+    let stats = ran.unlearned.stats;
+    let original = |s: &Split| evaluate(&net, &model.params, s).accuracy;
+    let after = |s: &Split| evaluate(&net, &params, s).accuracy;
+    let mut removed = removed_ids(model);
+    removed.extend_from_slice(&forget.ids);
+    removed.sort_unstable();
+    removed.dedup();
+    let mut lineage = model.lineage.clone();
+    lineage.parent_sha256 = Some(model.params.sha256());
+    lineage.method = entry.name.to_string();
+    lineage.method_config = ran.config;
+    lineage.forget_fingerprint = Some(fingerprint(&forget.ids));
+    lineage.forgotten_samples = removed.len();
+    lineage.trained_ids_fingerprint = fingerprint(&retain.ids);
+    lineage.trained_samples = retain.len();
+    lineage.created_at = now_rfc3339();
+    lineage.weights_sha256 = params.sha256();
+    lineage.extra.insert(REMOVED_IDS_KEY.into(), serde_json::to_value(&removed).expect("ids"));
+    let report = ForgetReport {
+        method: entry.name.to_string(),
+        forget_samples: forget.len(),
+        forget_accuracy: after(&forget),
+        retain_accuracy: after(&retain),
+        test_accuracy: after(&dataset.test),
+        original_forget_accuracy: original(&forget),
+        original_retain_accuracy: original(&retain),
+        original_test_accuracy: original(&dataset.test),
+        seconds: stats.seconds,
+        sample_gradients: stats.sample_gradients,
+        retrain_sample_gradients: train_config.epochs as u64 * retain.len() as u64,
+        stats,
+        forget_fingerprint: fingerprint(&forget.ids),
+        weights_sha256: params.sha256(),
+        parent_sha256: model.params.sha256(),
+    };
+    Ok((ModelFile { params, lineage }, report))
+}

@@ -1,0 +1,120 @@
+//! Argument groups shared by several commands.
+
+use anyhow::Context;
+use clap::Args;
+use oubli_data::{
+    load, read_id_list, read_owner_list, CsvOptions, Dataset, LoadOptions, Selection,
+};
+use std::path::PathBuf;
+
+/// Which dataset, and how to read a user's own CSV.
+#[derive(Args, Clone, Debug)]
+pub struct DatasetArgs {
+    /// digits (embedded, default), mnist, fashion-mnist, adult, compas, csv:PATH or idx:DIR.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Where fetched datasets live [default: $OUBLI_DATA_DIR or ./data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// CSV: the label column.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// CSV: a column of unique integer sample ids [default: row number].
+    #[arg(long = "id")]
+    pub id_column: Option<String>,
+    /// CSV: the column naming each row's owner (data subject).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// CSV: group-attribute columns (comma-separated), e.g. sex,race.
+    #[arg(long, value_delimiter = ',')]
+    pub group: Vec<String>,
+    /// CSV: columns to one-hot encode even if they look numeric.
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// CSV: a separate test file with the same columns.
+    #[arg(long)]
+    pub test: Option<PathBuf>,
+    /// CSV: share of rows held out for testing when there is no --test file [default: 0.2].
+    #[arg(long)]
+    pub test_fraction: Option<f64>,
+}
+
+impl DatasetArgs {
+    /// Loads the dataset (`fallback` when --dataset was not given).
+    pub fn load(&self, fallback: &str) -> anyhow::Result<Dataset> {
+        let name = self.dataset.clone().unwrap_or_else(|| fallback.to_string());
+        let mut opts = LoadOptions::default();
+        if let Some(dir) = &self.data_dir {
+            opts.data_dir = dir.clone();
+        }
+        opts.csv = CsvOptions {
+            label: self.label.clone(),
+            id: self.id_column.clone(),
+            owner: self.owner.clone(),
+            groups: self.group.clone(),
+            categorical: self.categorical.clone(),
+            test: self.test.clone(),
+            test_fraction: self.test_fraction.unwrap_or(opts.csv.test_fraction),
+            ..opts.csv
+        };
+        load(&name, &opts).with_context(|| format!("loading dataset `{name}`"))
+    }
+}
+
+/// What to forget: every criterion given is unioned into one request.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ForgetSpecArgs {
+    /// File of sample ids to forget, one per line.
+    #[arg(long)]
+    pub forget_ids: Option<PathBuf>,
+    /// File of owners (data subjects) whose samples to forget, one per line.
+    #[arg(long)]
+    pub forget_owners: Option<PathBuf>,
+    /// Classes to forget entirely, e.g. 3 or 3,5.
+    #[arg(long, value_delimiter = ',')]
+    pub forget_class: Vec<u32>,
+    /// A random fraction of the training samples (seeded by --forget-seed).
+    #[arg(long)]
+    pub forget_random: Option<f64>,
+    /// Seed of --forget-random.
+    #[arg(long, default_value_t = 0)]
+    pub forget_seed: u64,
+    /// Samples whose group attribute matches, e.g. sex=Female (repeatable).
+    #[arg(long)]
+    pub forget_where: Vec<String>,
+}
+
+impl ForgetSpecArgs {
+    /// The selection these flags describe; an error when none was given.
+    pub fn selection(&self) -> anyhow::Result<Selection> {
+        let mut s = Selection::default();
+        if let Some(p) = &self.forget_ids {
+            s.ids = read_id_list(p)?;
+        }
+        if let Some(p) = &self.forget_owners {
+            s.owners = read_owner_list(p)?;
+        }
+        s.classes = self.forget_class.clone();
+        s.random_fraction = self.forget_random;
+        s.random_seed = self.forget_seed;
+        for w in &self.forget_where {
+            s.attributes.push(Selection::parse_where(w)?);
+        }
+        if s.is_empty() {
+            anyhow::bail!(
+                "nothing to forget: give --forget-ids, --forget-owners, --forget-class, --forget-random or --forget-where"
+            );
+        }
+        Ok(s)
+    }
+}
+
+/// Reads an optional TOML config file into JSON for a method or trainer.
+pub fn read_toml(path: &Option<PathBuf>) -> anyhow::Result<Option<serde_json::Value>> {
+    let Some(path) = path else { return Ok(None) };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    Ok(Some(value))
+}

@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod data;
+pub mod demo;
+pub mod eval;
+pub mod forget;
+pub mod inspect;
+pub mod methods;
+pub mod train;
