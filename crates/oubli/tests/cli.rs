@@ -1,0 +1,164 @@
+//! The CLI contract: command names, flags, JSON keys and exit codes that users and later
+//! issues rely on. Everything runs on the embedded digits set.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn oubli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oubli")).args(args).output().expect("oubli runs")
+}
+
+fn ok_json(args: &[&str]) -> Value {
+    let out = oubli(args);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{args:?}: stdout is not one JSON object ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    })
+}
+
+fn keys(v: &Value, keys: &[&str]) {
+    for k in keys {
+        assert!(v.get(k).is_some(), "missing key `{k}` in {v}");
+    }
+}
+
+/// Training-split ids of digits at the given positions, one per line.
+fn train_ids(positions: &[usize]) -> String {
+    let ds = oubli_data::load("digits", &oubli_data::LoadOptions::default()).unwrap();
+    positions.iter().map(|&i| format!("{}\n", ds.train.ids[i])).collect()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn demo_json_shows_the_forgotten_class_gone() {
+    let v = ok_json(&["demo", "--json"]);
+    assert_eq!(v["method"], "retrain");
+    for side in ["before", "after"] {
+        keys(&v[side], &["forget_accuracy", "retain_accuracy", "test_accuracy", "seconds"]);
+    }
+    let before = v["before"]["forget_accuracy"].as_f64().unwrap();
+    let after = v["after"]["forget_accuracy"].as_f64().unwrap();
+    assert!(before > 0.95 && after < 0.5, "forget accuracy {before} → {after}");
+    assert_eq!(v["parts"][1]["accuracy_after"].as_f64().unwrap(), 0.0, "a retrained model never predicts an unseen class");
+}
+
+#[test]
+fn train_eval_inspect_forget_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    let t = ok_json(&["train", "--dataset", "digits", "--model", "mlp", "--epochs", "5", "--seed", "3", "--out", s(&model), "--json"]);
+    keys(&t, &["test_accuracy", "train_accuracy", "seconds", "weights_sha256"]);
+
+    let e = ok_json(&["eval", "--model", s(&model), "--dataset", "digits", "--classes", "3,5", "--json"]);
+    keys(&e, &["accuracy", "loss", "per_class_accuracy"]);
+    assert!(e["per_class_accuracy"][4].is_null() && e["per_class_accuracy"][3].is_number());
+
+    let i = ok_json(&["inspect", s(&model), "--json"]);
+    assert_eq!(i["lineage"]["weights_sha256"], t["weights_sha256"]);
+    assert_eq!(i["lineage"]["method"], "train");
+    assert_eq!(i["tensors"][0]["name"], "fc1.weight");
+    assert_eq!(i["tensors"][0]["shape"], serde_json::json!([256, 64]));
+
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, format!("# two samples\n{}", train_ids(&[0, 5]))).unwrap();
+    let out = dir.path().join("f.safetensors");
+    let f = ok_json(&["forget", "--model", s(&model), "--method", "finetune", "--forget-ids", s(&ids), "--out", s(&out), "--json"]);
+    keys(&f, &["method", "forget_accuracy", "retain_accuracy", "test_accuracy", "seconds", "sample_gradients"]);
+    let i = ok_json(&["inspect", s(&out), "--json"]);
+    assert_eq!(i["lineage"]["parent_sha256"], t["weights_sha256"]);
+    assert_eq!(i["lineage"]["method"], "finetune");
+    assert_eq!(i["lineage"]["forgotten_samples"], 2);
+}
+
+#[test]
+fn forget_by_retrain_equals_training_without_the_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    let common = ["--dataset", "digits", "--model", "logreg", "--epochs", "3", "--seed", "9"];
+    let mut args = vec!["train"];
+    args.extend(common);
+    args.extend(["--out", s(&model), "--json"]);
+    ok_json(&args);
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, train_ids(&[1, 2, 3, 40])).unwrap();
+    let forgot = dir.path().join("f.safetensors");
+    let f = ok_json(&["forget", "--model", s(&model), "--method", "retrain", "--forget-ids", s(&ids), "--out", s(&forgot), "--json"]);
+    let direct = dir.path().join("d.safetensors");
+    let mut args = vec!["train"];
+    args.extend(common);
+    args.extend(["--exclude-ids", s(&ids), "--out", s(&direct), "--json"]);
+    let d = ok_json(&args);
+    assert_eq!(f["weights_sha256"], d["weights_sha256"]);
+    // A second request on the unlearned model keeps the first deletion.
+    let more = dir.path().join("more.txt");
+    std::fs::write(&more, train_ids(&[7])).unwrap();
+    let again = dir.path().join("g.safetensors");
+    ok_json(&["forget", "--model", s(&forgot), "--method", "retrain", "--forget-ids", s(&more), "--out", s(&again), "--json"]);
+    let i = ok_json(&["inspect", s(&again), "--json"]);
+    assert_eq!(i["lineage"]["forgotten_samples"], 5);
+}
+
+#[test]
+fn methods_lists_the_registry() {
+    let v = ok_json(&["methods", "--json"]);
+    let names: Vec<&str> = v.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    for n in ["retrain", "finetune", "noop"] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+}
+
+#[test]
+fn bad_input_fails_cleanly_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.safetensors");
+    let out = oubli(&["inspect", s(&missing)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.safetensors"));
+
+    let junk = dir.path().join("junk.safetensors");
+    std::fs::write(&junk, b"definitely not a model").unwrap();
+    let out = oubli(&["eval", "--model", s(&junk)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a safetensors file"));
+
+    let model = dir.path().join("m.safetensors");
+    ok_json(&["train", "--model", "logreg", "--epochs", "1", "--out", s(&model), "--json"]);
+    let out = oubli(&["forget", "--model", s(&model), "--method", "no-such-method", "--forget-class", "1", "--out", s(&junk)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown method"));
+    let out = oubli(&["forget", "--model", s(&model), "--out", s(&junk)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to forget"));
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, format!("{}abc\n", train_ids(&[12]))).unwrap();
+    let out = oubli(&["forget", "--model", s(&model), "--forget-ids", s(&ids), "--out", s(&junk)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ids.txt:2"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = oubli(&["train", "--model", "transformer", "--out", s(&junk)]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = oubli(&["train", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn weights_are_identical_across_thread_counts() {
+    // SISA's exactness proof needs bit-identical training whatever the thread pool size.
+    let dir = tempfile::tempdir().unwrap();
+    let mut hashes = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("t{threads}.safetensors"));
+        let o = Command::new(env!("CARGO_BIN_EXE_oubli"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["train", "--model", "cnn", "--epochs", "1", "--seed", "4", "--out", s(&out), "--json"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        hashes.push(v["weights_sha256"].as_str().unwrap().to_string());
+    }
+    assert_eq!(hashes[0], hashes[1]);
+}
