@@ -39,7 +39,7 @@ impl TrainObserver for Bar {
     fn on_step(&mut self, r: &StepRecord<'_>) {
         if let Some(b) = &self.bar {
             b.inc(1);
-            if r.step % 20 == 0 {
+            if r.step.is_multiple_of(20) {
                 b.set_message(format!("epoch {} loss {:.4}", r.epoch + 1, r.loss));
             }
         }

@@ -19,7 +19,7 @@ pub enum DataCommand {
         /// Dataset name (digits, mnist, …, csv:PATH, idx:DIR).
         name: String,
         #[command(flatten)]
-        data: DatasetArgs,
+        data: Box<DatasetArgs>,
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
