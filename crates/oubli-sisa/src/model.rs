@@ -1,0 +1,284 @@
+//! The SISA ensemble: training, inference and lineage.
+
+use crate::assign::Layout;
+use crate::config::{Aggregation, SisaConfig};
+use crate::shard::{train_stages, Shard};
+use crate::SisaError;
+use oubli_data::{fingerprint, Dataset, SampleId, Split};
+use oubli_model::file::{now_rfc3339, Lineage, FORMAT_VERSION};
+use oubli_model::{Evaluation, ModelSpec, Network, Outputs, ParamShape, Params, ValidTrainConfig};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Lineage method name of a freshly trained ensemble.
+pub const METHOD_TRAIN: &str = "sisa-train";
+/// Lineage method name of an ensemble produced by [`SisaModel::forget`].
+pub const METHOD_FORGET: &str = "sisa";
+
+/// A SISA ensemble: `S` constituents, each with a checkpoint after every one of its `R`
+/// stages, plus what it takes to unlearn exactly (layout, training config, removed ids).
+#[derive(Debug, Clone)]
+pub struct SisaModel {
+    pub(crate) net: Network,
+    pub(crate) config: SisaConfig,
+    pub(crate) train_config: ValidTrainConfig,
+    pub(crate) dataset: String,
+    pub(crate) shards: Vec<Shard>,
+    /// Sorted, unique ids removed so far over the whole lineage.
+    pub(crate) removed_ids: Vec<SampleId>,
+    pub(crate) trained_ids_fingerprint: String,
+    pub(crate) parent_sha256: Option<String>,
+    pub(crate) method: String,
+    pub(crate) forget_fingerprint: Option<String>,
+    pub(crate) created_at: String,
+}
+
+/// What SISA training cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct SisaTrainReport {
+    /// Wall-clock seconds of training (evaluation excluded).
+    pub seconds: f64,
+    /// Optimisation steps over all shards and stages.
+    pub steps: usize,
+    /// Per-sample gradient evaluations over all shards and stages.
+    pub sample_gradients: u64,
+    /// Samples per shard.
+    pub shard_samples: Vec<usize>,
+    /// Samples per shard and stage (stage `r` trains on slices `0..=r`).
+    pub stage_samples: Vec<Vec<usize>>,
+}
+
+/// Checks that `split` fits `spec` and is not empty.
+pub(crate) fn check_fit(spec: &ModelSpec, split: &Split, name: &str) -> Result<(), SisaError> {
+    if split.dim != spec.input_dim() || split.labels.iter().any(|&y| y as usize >= spec.num_classes)
+    {
+        return Err(SisaError::Mismatch(format!(
+            "model expects {} inputs and {} classes, `{name}` has {} inputs and labels up to {}",
+            spec.input_dim(),
+            spec.num_classes,
+            split.dim,
+            split.labels.iter().max().copied().unwrap_or(0)
+        )));
+    }
+    if split.is_empty() {
+        return Err(SisaError::Mismatch(
+            "no training sample left to train on".into(),
+        ));
+    }
+    Ok(())
+}
+
+impl SisaModel {
+    /// Trains an ensemble on `dataset.train` (callers remove excluded ids first).
+    ///
+    /// Shard `s` starts from parameters seeded by `derive_seed(seed, "sisa-init", s)`; its
+    /// stage `r` trains on slices `0..=r` (samples in dataset order) for
+    /// `train_config.epochs` epochs, continuing parameters and optimiser state, and is
+    /// checkpointed. A shard that receives no sample keeps its initial parameters.
+    pub fn train(
+        dataset: &Dataset,
+        spec: ModelSpec,
+        config: SisaConfig,
+        train_config: &ValidTrainConfig,
+    ) -> Result<(Self, SisaTrainReport), SisaError> {
+        config.validate()?;
+        check_fit(&spec, &dataset.train, &dataset.name)?;
+        let net = Network::new(spec)?;
+        let start = Instant::now();
+        let data = &dataset.train;
+        let layout = Layout::new(data, train_config.seed, &config);
+        let mut shards = Vec::with_capacity(config.shards);
+        let (mut steps, mut sample_gradients) = (0, 0);
+        for s in 0..config.shards {
+            let mut stages = Vec::with_capacity(config.slices);
+            let cost = train_stages(
+                &net,
+                data,
+                &layout,
+                s,
+                0,
+                config.slices,
+                &mut stages,
+                train_config,
+            );
+            steps += cost.steps;
+            sample_gradients += cost.sample_gradients;
+            shards.push(Shard { stages });
+        }
+        let report = SisaTrainReport {
+            seconds: start.elapsed().as_secs_f64(),
+            steps,
+            sample_gradients,
+            shard_samples: shards.iter().map(Shard::samples).collect(),
+            stage_samples: shards
+                .iter()
+                .map(|s| s.stages.iter().map(|c| c.samples).collect())
+                .collect(),
+        };
+        let model = Self {
+            net,
+            config,
+            train_config: train_config.clone(),
+            dataset: dataset.name.clone(),
+            shards,
+            removed_ids: Vec::new(),
+            trained_ids_fingerprint: fingerprint(&data.ids),
+            parent_sha256: None,
+            method: METHOD_TRAIN.into(),
+            forget_fingerprint: None,
+            created_at: now_rfc3339(),
+        };
+        Ok((model, report))
+    }
+
+    /// The constituents' architecture.
+    pub fn spec(&self) -> &ModelSpec {
+        self.net.spec()
+    }
+
+    /// The network the constituents run on.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// The SISA layout and aggregation.
+    pub fn config(&self) -> &SisaConfig {
+        &self.config
+    }
+
+    /// The training hyperparameters (`epochs` is per stage).
+    pub fn train_config(&self) -> &ValidTrainConfig {
+        &self.train_config
+    }
+
+    /// Name of the dataset trained on.
+    pub fn dataset(&self) -> &str {
+        &self.dataset
+    }
+
+    /// The constituents, in shard order.
+    pub fn shards(&self) -> &[Shard] {
+        &self.shards
+    }
+
+    /// Ids removed so far over the whole lineage, sorted.
+    pub fn removed_ids(&self) -> &[SampleId] {
+        &self.removed_ids
+    }
+
+    /// Samples the ensemble is currently trained on.
+    pub fn trained_samples(&self) -> usize {
+        self.shards.iter().map(Shard::samples).sum()
+    }
+
+    /// Each constituent's [`Params::sha256`], in shard order.
+    pub fn shard_weights_sha256(&self) -> Vec<String> {
+        self.shards.iter().map(Shard::weights_sha256).collect()
+    }
+
+    /// SHA-256 over every constituent's tensors under their ensemble names
+    /// (`shards.{s}.{name}`): the ensemble file's `weights_sha256`.
+    pub fn weights_sha256(&self) -> String {
+        self.ensemble_params().sha256()
+    }
+
+    /// Switches the aggregation rule (it affects inference only, never training).
+    pub fn set_aggregation(&mut self, aggregation: Aggregation) {
+        self.config.aggregation = aggregation;
+    }
+
+    /// All constituents as one parameter set named like an `nn.ModuleList` attribute `shards`
+    /// (`shards.{s}.fc1.weight`, …), in shard order.
+    pub fn ensemble_params(&self) -> Params {
+        let mut shapes = Vec::new();
+        let mut data = Vec::new();
+        for (s, shard) in self.shards.iter().enumerate() {
+            let p = shard.params();
+            shapes.extend(p.shapes.iter().map(|sh| ParamShape {
+                name: format!("shards.{s}.{}", sh.name),
+                shape: sh.shape.clone(),
+            }));
+            data.extend_from_slice(&p.data);
+        }
+        Params { shapes, data }
+    }
+
+    /// Aggregated class probabilities (row-major `n × num_classes`) of `n` samples; see
+    /// [`Aggregation`].
+    pub fn probabilities(&self, x: &[f32], n: usize) -> Vec<f32> {
+        let k = self.spec().num_classes;
+        let mut out = vec![0.0f32; n * k];
+        let weight = 1.0 / self.shards.len() as f32;
+        for shard in &self.shards {
+            let probs = self.net.probabilities(shard.params(), x, n);
+            for (acc, row) in out.chunks_mut(k).zip(probs.chunks(k)) {
+                match self.config.aggregation {
+                    Aggregation::MeanProb => {
+                        acc.iter_mut().zip(row).for_each(|(a, p)| *a += weight * p);
+                    }
+                    Aggregation::Vote => acc[argmax(row)] += weight,
+                }
+            }
+        }
+        out
+    }
+
+    /// Per-sample outputs of the ensemble on `split` (losses are the cross-entropy of the
+    /// aggregated probabilities, floored at 1e-12 as for single models).
+    pub fn outputs(&self, split: &Split) -> Outputs {
+        let k = self.spec().num_classes;
+        let probs = self.probabilities(&split.features, split.len());
+        let mut losses = Vec::with_capacity(split.len());
+        let mut predictions = Vec::with_capacity(split.len());
+        for (row, &y) in probs.chunks(k).zip(&split.labels) {
+            losses.push(-(row[y as usize].max(1e-12)).ln());
+            predictions.push(argmax(row) as u32);
+        }
+        Outputs {
+            probs,
+            losses,
+            predictions,
+            labels: split.labels.clone(),
+            num_classes: k,
+        }
+    }
+
+    /// Accuracy and loss of the ensemble on `split`.
+    pub fn evaluate(&self, split: &Split) -> Evaluation {
+        self.outputs(split).evaluation()
+    }
+
+    /// The ensemble's lineage, with the keys of a single model's [`Lineage`]:
+    /// `weights_sha256` is [`SisaModel::weights_sha256`], `method` is `sisa-train` or
+    /// `sisa`, `method_config` the [`SisaConfig`].
+    pub fn lineage(&self) -> Lineage {
+        Lineage {
+            format_version: FORMAT_VERSION,
+            spec: self.spec().clone(),
+            train_config: serde_json::to_value(self.train_config.inner()).expect("serialises"),
+            dataset: self.dataset.clone(),
+            trained_ids_fingerprint: self.trained_ids_fingerprint.clone(),
+            trained_samples: self.trained_samples(),
+            parent_sha256: self.parent_sha256.clone(),
+            method: self.method.clone(),
+            method_config: serde_json::to_value(&self.config).expect("serialises"),
+            forget_fingerprint: self.forget_fingerprint.clone(),
+            forgotten_samples: self.removed_ids.len(),
+            created_at: self.created_at.clone(),
+            weights_sha256: self.weights_sha256(),
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+/// Index of the largest entry; the first one on ties (as `oubli_model::Outputs` does).
+fn argmax(row: &[f32]) -> usize {
+    row.iter()
+        .enumerate()
+        .fold(
+            (0, f32::MIN),
+            |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+        )
+        .0
+}
