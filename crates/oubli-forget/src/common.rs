@@ -16,7 +16,12 @@ pub fn rng(seed: u64, stream: &str) -> ChaCha8Rng {
 /// Shuffled minibatches of indices into a split of `n` samples, optionally only a
 /// `fraction` of them per epoch (fine-tuning on all of a large retain set would cost as
 /// much as retraining).
-pub fn epoch_batches(n: usize, batch: usize, fraction: f64, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
+pub fn epoch_batches(
+    n: usize,
+    batch: usize,
+    fraction: f64,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(rng);
     let keep = ((n as f64 * fraction).round() as usize).clamp(1.min(n), n);
@@ -38,7 +43,11 @@ pub fn random_wrong_labels(labels: &[u32], k: usize, rng: &mut ChaCha8Rng) -> Ve
         .iter()
         .map(|&y| {
             let r = rng.random_range(0..k as u32 - 1);
-            if r >= y { r + 1 } else { r }
+            if r >= y {
+                r + 1
+            } else {
+                r
+            }
         })
         .collect();
     one_hot(&wrong, k)
@@ -62,7 +71,8 @@ impl Stepper {
     }
     /// Applies gradient `grad` to `params`.
     pub fn step(&mut self, params: &mut Params, grad: &[f32]) {
-        self.state.step(&mut params.data, grad, self.lr, 0.0, &self.decay_mask);
+        self.state
+            .step(&mut params.data, grad, self.lr, 0.0, &self.decay_mask);
     }
 }
 
@@ -99,7 +109,13 @@ impl<'a> CollapseGuard<'a> {
         idx.sort_unstable();
         let holdout = ctx.retain.subset(&idx);
         let baseline = evaluate(ctx.net, ctx.original, &holdout).accuracy;
-        Self { net: ctx.net, holdout, baseline, budget, last_good: ctx.original.clone() }
+        Self {
+            net: ctx.net,
+            holdout,
+            baseline,
+            budget,
+            last_good: ctx.original.clone(),
+        }
     }
 
     /// Checks `params`; returns `true` when they are within budget (and remembers them).

@@ -7,6 +7,7 @@
 mod common;
 mod curvature;
 mod distill;
+mod editing;
 mod error;
 pub mod methods;
 mod registry;
@@ -15,8 +16,9 @@ mod stored;
 mod unlearner;
 
 pub use common::{axpy, batch, epoch_batches, random_wrong_labels, rng, CollapseGuard, Stepper};
+pub use editing::ForgetTarget;
 pub use error::ForgetError;
 pub use registry::{find, registry, MethodEntry, MethodInfo, Ran};
-pub use stored::{StoredStep, StoredUpdates, StoredUpdatesError, UpdateRecorder};
-pub use unlearner::{invalid, ForgetContext, MethodConfig, Unlearned, UnlearnStats, Unlearner};
 pub use request::{forget_model, partition, removed_ids, training_data, ForgetReport};
+pub use stored::{StoredStep, StoredUpdates, StoredUpdatesError, UpdateRecorder};
+pub use unlearner::{invalid, ForgetContext, MethodConfig, UnlearnStats, Unlearned, Unlearner};

@@ -43,11 +43,16 @@ pub struct MethodInfo {
     pub defaults: serde_json::Value,
 }
 
-fn resolve<C: MethodConfig>(method: &'static str, raw: Option<&serde_json::Value>) -> Result<C, ForgetError> {
+fn resolve<C: MethodConfig>(
+    method: &'static str,
+    raw: Option<&serde_json::Value>,
+) -> Result<C, ForgetError> {
     let config: C = match raw {
         None => C::default(),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| ForgetError::BadConfig { method, message: e.to_string() })?,
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| ForgetError::BadConfig {
+            method,
+            message: e.to_string(),
+        })?,
     };
     config.validate()?;
     Ok(config)
@@ -63,7 +68,10 @@ fn entry<U: Unlearner>() -> MethodEntry {
         run: |raw, ctx| {
             let config: U::Config = resolve(U::NAME, raw)?;
             let unlearned = U::unlearn(&config, ctx)?;
-            Ok(Ran { unlearned, config: serde_json::to_value(&config).expect("config serialises") })
+            Ok(Ran {
+                unlearned,
+                config: serde_json::to_value(&config).expect("config serialises"),
+            })
         },
     }
 }
@@ -74,6 +82,16 @@ pub fn registry() -> Vec<MethodEntry> {
         entry::<methods::retrain::Retrain>(),
         entry::<methods::finetune::Finetune>(),
         entry::<methods::noop::Noop>(),
+        entry::<methods::grad_ascent::GradAscent>(),
+        entry::<methods::neggrad_plus::NegGradPlus>(),
+        entry::<methods::random_label::RandomLabel>(),
+        entry::<methods::l1_sparse::L1Sparse>(),
+        entry::<methods::salun::Salun>(),
+        entry::<methods::fisher::Fisher>(),
+        entry::<methods::influence::Influence>(),
+        entry::<methods::bad_teacher::BadTeacher>(),
+        entry::<methods::scrub::Scrub>(),
+        entry::<methods::amnesiac::Amnesiac>(),
     ]
 }
 
@@ -87,12 +105,20 @@ pub fn find(name: &str) -> Result<MethodEntry, ForgetError> {
 
 impl MethodEntry {
     /// Runs the method with `config` (a JSON/TOML table; `None` for the defaults).
-    pub fn run(&self, config: Option<&serde_json::Value>, ctx: &ForgetContext<'_>) -> Result<Ran, ForgetError> {
+    pub fn run(
+        &self,
+        config: Option<&serde_json::Value>,
+        ctx: &ForgetContext<'_>,
+    ) -> Result<Ran, ForgetError> {
         if ctx.forget.is_empty() {
-            return Err(ForgetError::ForgetSet("it is empty: nothing to forget".into()));
+            return Err(ForgetError::ForgetSet(
+                "it is empty: nothing to forget".into(),
+            ));
         }
         if ctx.retain.is_empty() {
-            return Err(ForgetError::ForgetSet("it covers every training sample".into()));
+            return Err(ForgetError::ForgetSet(
+                "it covers every training sample".into(),
+            ));
         }
         (self.run)(config, ctx)
     }

@@ -81,7 +81,10 @@ pub fn partition(data: &Dataset, selection: &Selection) -> Result<(Split, Split)
         is_forget[i] = true;
     }
     let retain_idx: Vec<usize> = (0..data.train.len()).filter(|&i| !is_forget[i]).collect();
-    Ok((data.train.subset(&forget_idx), data.train.subset(&retain_idx)))
+    Ok((
+        data.train.subset(&forget_idx),
+        data.train.subset(&retain_idx),
+    ))
 }
 
 /// Runs `method` on `model` to forget `selection`; returns the new model file and a report.
@@ -133,7 +136,10 @@ pub fn forget_model(
     lineage.trained_samples = retain.len();
     lineage.created_at = now_rfc3339();
     lineage.weights_sha256 = params.sha256();
-    lineage.extra.insert(REMOVED_IDS_KEY.into(), serde_json::to_value(&removed).expect("ids"));
+    lineage.extra.insert(
+        REMOVED_IDS_KEY.into(),
+        serde_json::to_value(&removed).expect("ids"),
+    );
     let report = ForgetReport {
         method: entry.name.to_string(),
         forget_samples: forget.len(),

@@ -77,6 +77,14 @@ pub trait Unlearner {
 }
 
 /// Helper for `MethodConfig::validate`: an error naming the field.
-pub fn invalid(method: &'static str, field: &'static str, problem: impl Into<String>) -> ForgetError {
-    ForgetError::InvalidConfig { method, field, problem: problem.into() }
+pub fn invalid(
+    method: &'static str,
+    field: &'static str,
+    problem: impl Into<String>,
+) -> ForgetError {
+    ForgetError::InvalidConfig {
+        method,
+        field,
+        problem: problem.into(),
+    }
 }

@@ -5,9 +5,12 @@
 //! (clap); 3 `verify` found the model `not_forgotten`; 4 `verify` was `inconclusive`.
 
 mod args;
+mod certified;
 mod cmd;
+mod models;
 mod output;
 mod progress;
+mod sisa;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +37,8 @@ enum Command {
     Forget(cmd::forget::ForgetArgs),
     /// List the unlearning methods with their defaults.
     Methods(cmd::methods::MethodsArgs),
+    /// Run methods × seeds against the retrain oracle; write results.json and results.md.
+    Bench(cmd::bench::BenchArgs),
     /// A tour on the embedded digits set: train, forget an owner and a class, compare.
     Demo(cmd::demo::DemoArgs),
 }
@@ -48,6 +53,7 @@ fn main() {
         Command::Forget(a) => cmd::forget::run(a),
         Command::Methods(a) => cmd::methods::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -6,7 +6,7 @@
 //! (Cao & Yang, "Towards Making Systems Forget with Machine Unlearning", IEEE S&P 2015, name
 //! retraining as the exact baseline.)
 
-use crate::unlearner::{ForgetContext, MethodConfig, Unlearned, UnlearnStats, Unlearner};
+use crate::unlearner::{ForgetContext, MethodConfig, UnlearnStats, Unlearned, Unlearner};
 use crate::ForgetError;
 use serde::{Deserialize, Serialize};
 
@@ -27,12 +27,17 @@ pub struct Retrain;
 impl Unlearner for Retrain {
     const NAME: &'static str = "retrain";
     const FAMILY: &'static str = "exact";
-    const SUMMARY: &'static str = "retrain from scratch without the forget set, same spec and seed (the oracle)";
+    const SUMMARY: &'static str =
+        "retrain from scratch without the forget set, same spec and seed (the oracle)";
     const PAPER: &'static str = "Cao & Yang, IEEE S&P 2015 (exact baseline)";
     type Config = RetrainConfig;
     fn unlearn(_: &RetrainConfig, ctx: &ForgetContext<'_>) -> Result<Unlearned, ForgetError> {
-        let (params, train) =
-            oubli_model::train(ctx.net, ctx.retain, ctx.train_config, &mut oubli_model::Silent);
+        let (params, train) = oubli_model::train(
+            ctx.net,
+            ctx.retain,
+            ctx.train_config,
+            &mut oubli_model::Silent,
+        );
         let stats = UnlearnStats {
             seconds: train.seconds,
             epochs: ctx.train_config.epochs,

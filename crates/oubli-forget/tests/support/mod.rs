@@ -3,8 +3,10 @@
 #![allow(dead_code)]
 
 use oubli_data::{load, Dataset, LoadOptions, Selection, Split};
-use oubli_forget::{find, ForgetContext, StoredUpdates};
-use oubli_model::{evaluate, fit, ModelSpec, Network, Params, Silent, TrainConfig, ValidTrainConfig};
+use oubli_forget::{find, ForgetContext, StoredUpdates, UpdateRecorder};
+use oubli_model::{
+    evaluate, fit, ModelSpec, Network, Params, Silent, TrainConfig, ValidTrainConfig,
+};
 
 /// The original model and a forget/retain partition of its training data.
 pub struct Scenario {
@@ -18,18 +20,41 @@ pub struct Scenario {
 
 /// The training config every scenario uses: 20 epochs of Adam at 3e-3 on digits (≈98% test).
 pub fn train_config() -> ValidTrainConfig {
-    TrainConfig { epochs: 20, lr: 3e-3, seed: 11, ..TrainConfig::default() }.validate().unwrap()
+    TrainConfig {
+        epochs: 20,
+        lr: 3e-3,
+        seed: 11,
+        ..TrainConfig::default()
+    }
+    .validate()
+    .unwrap()
 }
 
 /// Trains the original `mlp` on digits and splits off `selection` as the forget set.
 pub fn scenario(selection: &Selection) -> Scenario {
+    scenario_observed(selection, &mut Silent)
+}
+
+/// [`scenario`], training the original with an [`UpdateRecorder`] (amnesiac needs its
+/// updates). Same config and seed, so the same original weights.
+pub fn recorded_scenario(selection: &Selection) -> (Scenario, StoredUpdates) {
+    let mut recorder = UpdateRecorder::new();
+    let s = scenario_observed(selection, &mut recorder);
+    (s, recorder.into_updates())
+}
+
+fn scenario_observed(
+    selection: &Selection,
+    observer: &mut dyn oubli_model::TrainObserver,
+) -> Scenario {
     let dataset = load("digits", &LoadOptions::default()).unwrap();
     let spec = ModelSpec::by_name("mlp", dataset.shape.clone(), dataset.num_classes).unwrap();
     let config = train_config();
-    let (model, _) = fit(&dataset, spec.clone(), &config, &mut Silent).unwrap();
+    let (model, _) = fit(&dataset, spec.clone(), &config, observer).unwrap();
     let forget_idx = dataset.train.select(selection).unwrap();
-    let retain_idx: Vec<usize> =
-        (0..dataset.train.len()).filter(|i| forget_idx.binary_search(i).is_err()).collect();
+    let retain_idx: Vec<usize> = (0..dataset.train.len())
+        .filter(|i| forget_idx.binary_search(i).is_err())
+        .collect();
     Scenario {
         forget: dataset.train.subset(&forget_idx),
         retain: dataset.train.subset(&retain_idx),
@@ -42,12 +67,36 @@ pub fn scenario(selection: &Selection) -> Scenario {
 
 /// Forget every training sample of class 3.
 pub fn class_scenario() -> Scenario {
-    scenario(&Selection { classes: vec![3], ..Selection::default() })
+    scenario(&Selection {
+        classes: vec![3],
+        ..Selection::default()
+    })
 }
 
 /// Forget a seeded random 10% of the training samples.
 pub fn random_scenario() -> Scenario {
-    scenario(&Selection { random_fraction: Some(0.1), random_seed: 5, ..Selection::default() })
+    scenario(&Selection {
+        random_fraction: Some(0.1),
+        random_seed: 5,
+        ..Selection::default()
+    })
+}
+
+/// The class scenario's selection.
+pub fn class_selection() -> Selection {
+    Selection {
+        classes: vec![3],
+        ..Selection::default()
+    }
+}
+
+/// The random scenario's selection.
+pub fn random_selection() -> Selection {
+    Selection {
+        random_fraction: Some(0.1),
+        random_seed: 5,
+        ..Selection::default()
+    }
 }
 
 /// Accuracies of one model in a scenario.
@@ -68,7 +117,11 @@ impl Scenario {
     }
 
     /// Runs a registered method with its defaults.
-    pub fn run(&self, method: &str, stored: Option<&StoredUpdates>) -> (Params, oubli_forget::UnlearnStats) {
+    pub fn run(
+        &self,
+        method: &str,
+        stored: Option<&StoredUpdates>,
+    ) -> (Params, oubli_forget::UnlearnStats) {
         let ctx = ForgetContext {
             net: &self.net,
             original: &self.original,
@@ -98,14 +151,21 @@ pub fn passes_class_check(s: &Scenario, params: &Params) -> Result<(), String> {
         return Err(format!("forget accuracy {:.3} > 0.10", got.forget));
     }
     if got.retain < orig.retain - 0.03 {
-        return Err(format!("retain accuracy {:.3} vs original {:.3}", got.retain, orig.retain));
+        return Err(format!(
+            "retain accuracy {:.3} vs original {:.3}",
+            got.retain, orig.retain
+        ));
     }
     Ok(())
 }
 
 /// The random-forgetting check: forget accuracy moves toward the oracle's (strictly closer
 /// than the original's, or already within 1 point) and test accuracy within 3 points of it.
-pub fn passes_random_check(s: &Scenario, params: &Params, oracle: &Accuracies) -> Result<(), String> {
+pub fn passes_random_check(
+    s: &Scenario,
+    params: &Params,
+    oracle: &Accuracies,
+) -> Result<(), String> {
     let orig = s.accuracies(&s.original);
     let got = s.accuracies(params);
     let before = (orig.forget - oracle.forget).abs();
@@ -117,7 +177,10 @@ pub fn passes_random_check(s: &Scenario, params: &Params, oracle: &Accuracies) -
         ));
     }
     if (got.test - oracle.test).abs() > 0.03 {
-        return Err(format!("test accuracy {:.3} vs oracle {:.3}", got.test, oracle.test));
+        return Err(format!(
+            "test accuracy {:.3} vs oracle {:.3}",
+            got.test, oracle.test
+        ));
     }
     Ok(())
 }
