@@ -1,0 +1,58 @@
+//! LiRA is real: on a deliberately overfit model it separates training
+//! members from held-out samples, and on a model that saw neither set it is
+//! at chance.
+
+mod support;
+use oubli_data::Selection;
+use oubli_model::TrainConfig;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use support::*;
+
+#[test]
+fn lira_detects_members_of_an_overfit_model_and_not_fresh_data() {
+    // 200 random training samples, 200 epochs of Adam, no weight decay: the
+    // MLP interpolates them (train accuracy 100%, test ≈ 85%).
+    let mut ds = digits();
+    let mut idx: Vec<usize> = (0..ds.train.len()).collect();
+    idx.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+    idx.truncate(200);
+    idx.sort_unstable();
+    ds.train = ds.train.subset(&idx);
+    let overfit = TrainConfig {
+        epochs: 200,
+        lr: 3e-3,
+        weight_decay: 0.0,
+        seed: 3,
+        ..TrainConfig::default()
+    };
+    let original = original(&ds, overfit);
+    // Half the training set is the forget set: 100 members for LiRA, and the
+    // retain set (the other 100) is in every shadow, as in the original.
+    let selection = Selection {
+        random_fraction: Some(0.5),
+        random_seed: 2,
+        ..Selection::default()
+    };
+    let report = run(
+        "overfit noop",
+        &original,
+        &noop(&original, &ds, &selection),
+        &ds,
+        &selection,
+        &lean_config(),
+    );
+    let (on_original, _, on_retrained) = auc(&report, "lira");
+    // Members vs non-members of the original: LiRA must see them.
+    assert!(
+        on_original >= 0.75,
+        "LiRA AUC on training members {on_original:.3}"
+    );
+    // The oracle trained on neither the forget nor the test targets: both
+    // sides are fresh data and LiRA must be at chance.
+    assert!(
+        (on_retrained - 0.5).abs() <= 0.1,
+        "LiRA AUC on fresh data {on_retrained:.3}"
+    );
+    assert_eq!(report.verdict, oubli_verify::Verdict::NotForgotten);
+}
