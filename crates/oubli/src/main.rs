@@ -37,6 +37,9 @@ enum Command {
     Forget(cmd::forget::ForgetArgs),
     /// List the unlearning methods with their defaults.
     Methods(cmd::methods::MethodsArgs),
+    /// Prove a model forgot: attacks and divergences against the retrain oracle, a verdict,
+    /// and an HTML + JSON report.
+    Verify(cmd::verify::VerifyArgs),
     /// Run methods × seeds against the retrain oracle; write results.json and results.md.
     Bench(cmd::bench::BenchArgs),
     /// A tour on the embedded digits set: train, forget an owner and a class, compare.
@@ -54,6 +57,7 @@ fn main() {
         Command::Methods(a) => cmd::methods::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -6,14 +6,24 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn oubli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oubli")).args(args).output().expect("oubli runs")
+    Command::new(env!("CARGO_BIN_EXE_oubli"))
+        .args(args)
+        .output()
+        .expect("oubli runs")
 }
 
 fn ok_json(args: &[&str]) -> Value {
     let out = oubli(args);
-    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{args:?}: stdout is not one JSON object ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "{args:?}: stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     })
 }
 
@@ -26,7 +36,10 @@ fn keys(v: &Value, keys: &[&str]) {
 /// Training-split ids of digits at the given positions, one per line.
 fn train_ids(positions: &[usize]) -> String {
     let ds = oubli_data::load("digits", &oubli_data::LoadOptions::default()).unwrap();
-    positions.iter().map(|&i| format!("{}\n", ds.train.ids[i])).collect()
+    positions
+        .iter()
+        .map(|&i| format!("{}\n", ds.train.ids[i]))
+        .collect()
 }
 
 fn s(p: &Path) -> &str {
@@ -38,22 +51,67 @@ fn demo_json_shows_the_forgotten_class_gone() {
     let v = ok_json(&["demo", "--json"]);
     assert_eq!(v["method"], "retrain");
     for side in ["before", "after"] {
-        keys(&v[side], &["forget_accuracy", "retain_accuracy", "test_accuracy", "seconds"]);
+        keys(
+            &v[side],
+            &[
+                "forget_accuracy",
+                "retain_accuracy",
+                "test_accuracy",
+                "seconds",
+            ],
+        );
     }
     let before = v["before"]["forget_accuracy"].as_f64().unwrap();
     let after = v["after"]["forget_accuracy"].as_f64().unwrap();
-    assert!(before > 0.95 && after < 0.5, "forget accuracy {before} → {after}");
-    assert_eq!(v["parts"][1]["accuracy_after"].as_f64().unwrap(), 0.0, "a retrained model never predicts an unseen class");
+    assert!(
+        before > 0.95 && after < 0.5,
+        "forget accuracy {before} → {after}"
+    );
+    assert_eq!(
+        v["parts"][1]["accuracy_after"].as_f64().unwrap(),
+        0.0,
+        "a retrained model never predicts an unseen class"
+    );
 }
 
 #[test]
 fn train_eval_inspect_forget_contract() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
-    let t = ok_json(&["train", "--dataset", "digits", "--model", "mlp", "--epochs", "5", "--seed", "3", "--out", s(&model), "--json"]);
-    keys(&t, &["test_accuracy", "train_accuracy", "seconds", "weights_sha256"]);
+    let t = ok_json(&[
+        "train",
+        "--dataset",
+        "digits",
+        "--model",
+        "mlp",
+        "--epochs",
+        "5",
+        "--seed",
+        "3",
+        "--out",
+        s(&model),
+        "--json",
+    ]);
+    keys(
+        &t,
+        &[
+            "test_accuracy",
+            "train_accuracy",
+            "seconds",
+            "weights_sha256",
+        ],
+    );
 
-    let e = ok_json(&["eval", "--model", s(&model), "--dataset", "digits", "--classes", "3,5", "--json"]);
+    let e = ok_json(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--dataset",
+        "digits",
+        "--classes",
+        "3,5",
+        "--json",
+    ]);
     keys(&e, &["accuracy", "loss", "per_class_accuracy"]);
     assert!(e["per_class_accuracy"][4].is_null() && e["per_class_accuracy"][3].is_number());
 
@@ -66,8 +124,29 @@ fn train_eval_inspect_forget_contract() {
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, format!("# two samples\n{}", train_ids(&[0, 5]))).unwrap();
     let out = dir.path().join("f.safetensors");
-    let f = ok_json(&["forget", "--model", s(&model), "--method", "finetune", "--forget-ids", s(&ids), "--out", s(&out), "--json"]);
-    keys(&f, &["method", "forget_accuracy", "retain_accuracy", "test_accuracy", "seconds", "sample_gradients"]);
+    let f = ok_json(&[
+        "forget",
+        "--model",
+        s(&model),
+        "--method",
+        "finetune",
+        "--forget-ids",
+        s(&ids),
+        "--out",
+        s(&out),
+        "--json",
+    ]);
+    keys(
+        &f,
+        &[
+            "method",
+            "forget_accuracy",
+            "retain_accuracy",
+            "test_accuracy",
+            "seconds",
+            "sample_gradients",
+        ],
+    );
     let i = ok_json(&["inspect", s(&out), "--json"]);
     assert_eq!(i["lineage"]["parent_sha256"], t["weights_sha256"]);
     assert_eq!(i["lineage"]["method"], "finetune");
@@ -78,7 +157,16 @@ fn train_eval_inspect_forget_contract() {
 fn forget_by_retrain_equals_training_without_the_ids() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
-    let common = ["--dataset", "digits", "--model", "logreg", "--epochs", "3", "--seed", "9"];
+    let common = [
+        "--dataset",
+        "digits",
+        "--model",
+        "logreg",
+        "--epochs",
+        "3",
+        "--seed",
+        "9",
+    ];
     let mut args = vec!["train"];
     args.extend(common);
     args.extend(["--out", s(&model), "--json"]);
@@ -86,7 +174,18 @@ fn forget_by_retrain_equals_training_without_the_ids() {
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, train_ids(&[1, 2, 3, 40])).unwrap();
     let forgot = dir.path().join("f.safetensors");
-    let f = ok_json(&["forget", "--model", s(&model), "--method", "retrain", "--forget-ids", s(&ids), "--out", s(&forgot), "--json"]);
+    let f = ok_json(&[
+        "forget",
+        "--model",
+        s(&model),
+        "--method",
+        "retrain",
+        "--forget-ids",
+        s(&ids),
+        "--out",
+        s(&forgot),
+        "--json",
+    ]);
     let direct = dir.path().join("d.safetensors");
     let mut args = vec!["train"];
     args.extend(common);
@@ -97,7 +196,18 @@ fn forget_by_retrain_equals_training_without_the_ids() {
     let more = dir.path().join("more.txt");
     std::fs::write(&more, train_ids(&[7])).unwrap();
     let again = dir.path().join("g.safetensors");
-    ok_json(&["forget", "--model", s(&forgot), "--method", "retrain", "--forget-ids", s(&more), "--out", s(&again), "--json"]);
+    ok_json(&[
+        "forget",
+        "--model",
+        s(&forgot),
+        "--method",
+        "retrain",
+        "--forget-ids",
+        s(&more),
+        "--out",
+        s(&again),
+        "--json",
+    ]);
     let i = ok_json(&["inspect", s(&again), "--json"]);
     assert_eq!(i["lineage"]["forgotten_samples"], 5);
 }
@@ -105,7 +215,12 @@ fn forget_by_retrain_equals_training_without_the_ids() {
 #[test]
 fn methods_lists_the_registry() {
     let v = ok_json(&["methods", "--json"]);
-    let names: Vec<&str> = v.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
     for n in ["retrain", "finetune", "noop"] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
@@ -126,8 +241,27 @@ fn bad_input_fails_cleanly_with_exit_code_1() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a safetensors file"));
 
     let model = dir.path().join("m.safetensors");
-    ok_json(&["train", "--model", "logreg", "--epochs", "1", "--out", s(&model), "--json"]);
-    let out = oubli(&["forget", "--model", s(&model), "--method", "no-such-method", "--forget-class", "1", "--out", s(&junk)]);
+    ok_json(&[
+        "train",
+        "--model",
+        "logreg",
+        "--epochs",
+        "1",
+        "--out",
+        s(&model),
+        "--json",
+    ]);
+    let out = oubli(&[
+        "forget",
+        "--model",
+        s(&model),
+        "--method",
+        "no-such-method",
+        "--forget-class",
+        "1",
+        "--out",
+        s(&junk),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown method"));
     let out = oubli(&["forget", "--model", s(&model), "--out", s(&junk)]);
@@ -135,9 +269,21 @@ fn bad_input_fails_cleanly_with_exit_code_1() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to forget"));
     let ids = dir.path().join("ids.txt");
     std::fs::write(&ids, format!("{}abc\n", train_ids(&[12]))).unwrap();
-    let out = oubli(&["forget", "--model", s(&model), "--forget-ids", s(&ids), "--out", s(&junk)]);
+    let out = oubli(&[
+        "forget",
+        "--model",
+        s(&model),
+        "--forget-ids",
+        s(&ids),
+        "--out",
+        s(&junk),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("ids.txt:2"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ids.txt:2"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = oubli(&["train", "--model", "transformer", "--out", s(&junk)]);
     assert_eq!(out.status.code(), Some(1));
     let out = oubli(&["train", "--no-such-flag"]);
@@ -153,7 +299,18 @@ fn weights_are_identical_across_thread_counts() {
         let out = dir.path().join(format!("t{threads}.safetensors"));
         let o = Command::new(env!("CARGO_BIN_EXE_oubli"))
             .env("RAYON_NUM_THREADS", threads)
-            .args(["train", "--model", "cnn", "--epochs", "1", "--seed", "4", "--out", s(&out), "--json"])
+            .args([
+                "train",
+                "--model",
+                "cnn",
+                "--epochs",
+                "1",
+                "--seed",
+                "4",
+                "--out",
+                s(&out),
+                "--json",
+            ])
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -161,4 +318,74 @@ fn weights_are_identical_across_thread_counts() {
         hashes.push(v["weights_sha256"].as_str().unwrap().to_string());
     }
     assert_eq!(hashes[0], hashes[1]);
+}
+
+#[test]
+fn verify_catches_noop_and_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let orig = dir.path().join("o.safetensors");
+    let noop = dir.path().join("n.safetensors");
+    ok_json(&[
+        "train",
+        "--epochs",
+        "20",
+        "--lr",
+        "3e-3",
+        "--seed",
+        "1",
+        "--out",
+        s(&orig),
+        "--json",
+    ]);
+    ok_json(&[
+        "forget",
+        "--model",
+        s(&orig),
+        "--method",
+        "noop",
+        "--forget-class",
+        "3",
+        "--out",
+        s(&noop),
+        "--json",
+    ]);
+    let report = dir.path().join("report");
+    let out = oubli(&[
+        "verify",
+        "--original",
+        s(&orig),
+        "--unlearned",
+        s(&noop),
+        "--forget-class",
+        "3",
+        "--shadows",
+        "4",
+        "--out",
+        s(&report),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "not_forgotten exits 3: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    keys(
+        &v,
+        &[
+            "verdict",
+            "avg_gap",
+            "attacks",
+            "js_divergence_forget",
+            "report_html",
+        ],
+    );
+    assert_eq!(v["verdict"], "not_forgotten");
+    for a in v["attacks"].as_array().unwrap() {
+        keys(a, &["name", "accuracy", "auc", "tpr_at_1pct_fpr"]);
+    }
+    let html = std::fs::read_to_string(v["report_html"].as_str().unwrap()).unwrap();
+    assert!(html.contains("<svg") && html.contains("not_forgotten"));
+    assert!(report.join("report.json").is_file());
 }

@@ -8,3 +8,4 @@ pub mod forget;
 pub mod inspect;
 pub mod methods;
 pub mod train;
+pub mod verify;

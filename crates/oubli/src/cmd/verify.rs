@@ -1,0 +1,164 @@
+//! `oubli verify`: did the unlearned model forget? Attacks and divergences against the
+//! retrain-from-scratch oracle, a verdict, and a report a person (HTML) and a machine
+//! (JSON) can read.
+
+use crate::args::{read_toml, DatasetArgs, ForgetSpecArgs};
+use crate::output::{json, pct};
+use anyhow::Context;
+use clap::Args;
+use oubli_audit::{audit, AuditConfig};
+use oubli_model::file::ModelFile;
+use oubli_verify::Verdict;
+use serde_json::json;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Arguments of `oubli verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The model before forgetting.
+    #[arg(long)]
+    pub original: PathBuf,
+    /// The model after forgetting.
+    #[arg(long)]
+    pub unlearned: PathBuf,
+    /// The retrain-from-scratch oracle, if you have it.
+    #[arg(long, conflicts_with = "retrain")]
+    pub retrained: Option<PathBuf>,
+    /// Train the oracle now (the default when --retrained is not given).
+    #[arg(long)]
+    pub retrain: bool,
+    #[command(flatten)]
+    pub spec: ForgetSpecArgs,
+    #[command(flatten)]
+    pub data: DatasetArgs,
+    /// LiRA shadow models (0 skips LiRA).
+    #[arg(long, default_value_t = 16)]
+    pub shadows: usize,
+    /// N unlearned and N retrained runs for the NeurIPS-2023 ε score (needs --method).
+    #[arg(long, default_value_t = 0)]
+    pub challenge_runs: usize,
+    /// The method to rerun for the ε score.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Audit config file (TOML, fields of AuditConfig); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Seed of the audit's random choices.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Directory for report.json and report.html.
+    #[arg(long, default_value = "oubli-report")]
+    pub out: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `oubli verify`. Exit code 0 `forgotten`, 3 `not_forgotten`, 4 `inconclusive`.
+pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
+    let original = ModelFile::load(&a.original)?;
+    let unlearned = ModelFile::load(&a.unlearned)?;
+    let retrained = a
+        .retrained
+        .as_ref()
+        .map(|p| ModelFile::load(p))
+        .transpose()?;
+    let dataset = a.data.load(&original.lineage.dataset)?;
+    let selection = a.spec.selection()?;
+    let mut config: AuditConfig = match read_toml(&a.config)? {
+        Some(v) => serde_json::from_value(v).context("audit config")?,
+        None => AuditConfig::default(),
+    };
+    config.shadows = a.shadows;
+    config.challenge_runs = a.challenge_runs;
+    config.seed = a.seed;
+    if a.challenge_runs > 0 && a.method.is_none() {
+        anyhow::bail!("--challenge-runs needs --method (the method to rerun)");
+    }
+    let verbose = std::io::stderr().is_terminal() || !a.json;
+    let report = audit(
+        &original,
+        &unlearned,
+        retrained.as_ref(),
+        &dataset,
+        &selection,
+        a.method.as_deref().map(|m| (m, None)),
+        &config,
+        &mut |msg| {
+            if verbose {
+                eprintln!("verify: {msg}");
+            }
+        },
+    )?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    report
+        .write_to_dir(&a.out)
+        .with_context(|| format!("writing the report to {}", a.out.display()))?;
+    let html = a.out.join("report.html");
+    let verdict = serde_json::to_value(report.verdict)?;
+    if a.json {
+        let attacks: Vec<_> = report
+            .attacks
+            .unlearned
+            .iter()
+            .map(|r| json!({"name": r.name, "accuracy": r.accuracy, "auc": r.auc, "tpr_at_1pct_fpr": r.tpr_at_1pct_fpr}))
+            .collect();
+        json(&json!({
+            "verdict": verdict,
+            "reasons": report.reasons,
+            "avg_gap": report.avg_gap,
+            "accuracies": report.accuracies,
+            "attacks": attacks,
+            "js_divergence_forget": report.js_divergence_forget,
+            "js_divergence_test": report.js_divergence_test,
+            "weight_l2": report.weight_l2,
+            "relearn_steps": report.relearn_steps,
+            "challenge": report.challenge.as_ref().map(|c| json!({"forgetting_quality": c.forgetting_quality, "score": c.score})),
+            "report_html": html.display().to_string(),
+            "report_json": a.out.join("report.json").display().to_string(),
+        }))?;
+    } else {
+        println!("verdict: {}", verdict.as_str().unwrap_or("?"));
+        for r in &report.reasons {
+            println!("  - {r}");
+        }
+        let acc = &report.accuracies;
+        println!("\n             original  unlearned  retrained");
+        println!(
+            "  forget   {:>10} {:>10} {:>10}",
+            pct(acc.original.forget),
+            pct(acc.unlearned.forget),
+            pct(acc.retrained.forget)
+        );
+        println!(
+            "  retain   {:>10} {:>10} {:>10}",
+            pct(acc.original.retain),
+            pct(acc.unlearned.retain),
+            pct(acc.retrained.retain)
+        );
+        println!(
+            "  test     {:>10} {:>10} {:>10}",
+            pct(acc.original.test),
+            pct(acc.unlearned.test),
+            pct(acc.retrained.test)
+        );
+        println!(
+            "  average gap to the oracle: {:.2} points",
+            report.avg_gap * 100.0
+        );
+        println!("\n  attack (on the unlearned model)      accuracy    AUC   TPR@1%FPR");
+        for r in &report.attacks.unlearned {
+            println!(
+                "  {:<34} {:>9.3} {:>6.3} {:>10.3}",
+                r.name, r.accuracy, r.auc, r.tpr_at_1pct_fpr
+            );
+        }
+        println!("\nreport: {} (and report.json)", html.display());
+    }
+    Ok(match report.verdict {
+        Verdict::Forgotten => 0,
+        Verdict::NotForgotten => 3,
+        Verdict::Inconclusive => 4,
+    })
+}
