@@ -138,6 +138,16 @@ pub fn summarise(runs: &[RunRecord]) -> Summary {
     }
 }
 
+/// A speed-up cell: none for the original model, nor for a method that spent nothing (the
+/// `noop` control), where a ratio would be meaningless.
+fn speedup_cell(m: &MethodSummary, ratio: f64) -> String {
+    if m.method == "original" || m.sample_gradients.mean == 0.0 {
+        "—".into()
+    } else {
+        format!("{ratio:.1}×")
+    }
+}
+
 impl Summary {
     /// A Markdown table (accuracies and gaps in percentage points).
     pub fn markdown(&self, title: &str) -> String {
@@ -164,16 +174,8 @@ impl Summary {
                 m.avg_gap_with_mia.pct(),
                 m.seconds.mean,
                 m.sample_gradients.mean,
-                if m.method == "original" {
-                    "—".into()
-                } else {
-                    format!("{:.1}×", m.speedup_seconds)
-                },
-                if m.method == "original" {
-                    "—".into()
-                } else {
-                    format!("{:.1}×", m.speedup_gradients)
-                },
+                speedup_cell(m, m.speedup_seconds),
+                speedup_cell(m, m.speedup_gradients),
             );
         }
         s.push_str("\n`original` is the trained model before forgetting: its gap is the floor a method must beat; `retrain` is the oracle (gap 0 by definition).\n");

@@ -182,6 +182,63 @@ impl Network {
         out
     }
 
+    /// Width of the last linear layer's input: the dimension of [`Network::penultimate`]
+    /// (the input dimension for `logreg`, the last hidden width for `mlp`, `fc1`'s width
+    /// for `cnn`).
+    pub fn penultimate_dim(&self) -> usize {
+        let shapes = self.spec.param_shapes();
+        // Layout is (weight, bias) pairs; the last weight is `[num_classes, in]`.
+        shapes[shapes.len() - 2].shape[1]
+    }
+
+    /// The forward pass without the last linear layer (row-major `n × penultimate_dim`),
+    /// batched like [`Network::logits`]: the frozen features a linear head such as a
+    /// certified-removal logistic regression can be trained on. For `logreg` this is the
+    /// input itself.
+    pub fn penultimate(&self, params: &Params, x: &[f32], n: usize) -> Vec<f32> {
+        let d = self.spec.input_dim();
+        let leaves = self.upload(params, &self.device, false);
+        let mut out = Vec::with_capacity(n * self.penultimate_dim());
+        for start in (0..n).step_by(EVAL_BATCH) {
+            let m = EVAL_BATCH.min(n - start);
+            let xb = self.input(&x[start * d..(start + m) * d], m, &self.device);
+            let data = self.trunk(&leaves, xb).into_data();
+            out.extend_from_slice(data.as_slice::<f32>().expect("f32 features"));
+        }
+        out
+    }
+
+    /// Everything `forward` computes before its last linear layer. Kept as a separate copy
+    /// (rather than `forward` calling it) so that adding it could not change the training
+    /// graph; the test below checks the two stay in step.
+    fn trunk(&self, leaves: &[Leaf], x: Tensor<2>) -> Tensor<2> {
+        let n = x.dims()[0];
+        match &self.spec.arch {
+            Arch::Logreg => x,
+            Arch::Mlp { .. } => {
+                let layers = leaves.len() / 2;
+                let mut h = x;
+                for l in 0..layers - 1 {
+                    h = relu(Self::linear(h, &leaves[2 * l], &leaves[2 * l + 1]));
+                }
+                h
+            }
+            Arch::Cnn { .. } => {
+                let s = &self.spec.input_shape;
+                let img: Tensor<4> = x.reshape([n, s[0], s[1], s[2]]);
+                let conv = ConvOptions::new([1, 1], [CONV_PADDING; 2], [1, 1], 1);
+                let pool = MaxPoolOptions::new([2, 2]);
+                let h = conv2d(img, leaves[0].r4(), Some(leaves[1].r1()), conv.clone());
+                let h = max_pool2d(relu(h), pool.clone());
+                let h = conv2d(h, leaves[2].r4(), Some(leaves[3].r1()), conv);
+                let h = max_pool2d(relu(h), pool);
+                let [_, c, hh, ww] = h.dims();
+                let flat: Tensor<2> = h.reshape([n, c * hh * ww]);
+                relu(Self::linear(flat, &leaves[4], &leaves[5]))
+            }
+        }
+    }
+
     /// Loss and its gradient for a batch of `n` samples with target matrix `targets`
     /// (row-major `n × num_classes`):
     ///
@@ -212,5 +269,42 @@ impl Network {
             leaf.grad_into(&grads, &mut flat, s.numel());
         }
         (loss_value, flat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The last layer applied by hand to `penultimate` must give `logits`: the trunk is a
+    /// copy of `forward` and must not drift from it.
+    #[test]
+    fn penultimate_then_last_layer_is_the_logits() {
+        for name in ["logreg", "mlp", "cnn"] {
+            let spec = ModelSpec::by_name(name, vec![1, 8, 8], 3).unwrap();
+            let net = Network::new(spec).unwrap();
+            let params = Params::init(net.spec(), 7);
+            let n = 5;
+            let x: Vec<f32> = (0..n * 64).map(|i| ((i * 37) % 17) as f32 / 17.0).collect();
+            let feats = net.penultimate(&params, &x, n);
+            let h = net.penultimate_dim();
+            assert_eq!(feats.len(), n * h, "{name}");
+            let ranges = params.ranges();
+            let (wa, wb) = ranges[ranges.len() - 2];
+            let (ba, _) = ranges[ranges.len() - 1];
+            let (w, b) = (&params.data[wa..wb], &params.data[ba..]);
+            let logits = net.logits(&params, &x, n);
+            for i in 0..n {
+                for k in 0..3 {
+                    let z: f32 =
+                        b[k] + (0..h).map(|j| feats[i * h + j] * w[k * h + j]).sum::<f32>();
+                    assert!(
+                        (z - logits[i * 3 + k]).abs() < 1e-4,
+                        "{name}: {z} vs {}",
+                        logits[i * 3 + k]
+                    );
+                }
+            }
+        }
     }
 }

@@ -9,7 +9,12 @@ use std::path::Path;
 fn trained(arch: &str) -> ModelFile {
     let ds = load("digits", &LoadOptions::default()).unwrap();
     let spec = ModelSpec::by_name(arch, ds.shape.clone(), ds.num_classes).unwrap();
-    let config = TrainConfig { epochs: 1, ..TrainConfig::default() }.validate().unwrap();
+    let config = TrainConfig {
+        epochs: 1,
+        ..TrainConfig::default()
+    }
+    .validate()
+    .unwrap();
     fit(&ds, spec, &config, &mut Silent).unwrap().0
 }
 
@@ -41,7 +46,12 @@ fn cnn_file_has_torch_names_shapes_and_offsets() {
     for (name, shape) in expect {
         let t = &h[name];
         assert_eq!(t["dtype"], "F32", "{name}");
-        let got: Vec<usize> = t["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+        let got: Vec<usize> = t["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap() as usize)
+            .collect();
         assert_eq!(got, shape, "{name}");
         let off = t["data_offsets"].as_array().unwrap();
         let len = off[1].as_u64().unwrap() - off[0].as_u64().unwrap();
@@ -50,7 +60,17 @@ fn cnn_file_has_torch_names_shapes_and_offsets() {
     }
     assert_eq!(covered, buffer, "tensors cover the whole buffer");
     let meta = h["__metadata__"].as_object().unwrap();
-    for key in ["format_version", "spec", "train_config", "dataset", "trained_ids_fingerprint", "parent_sha256", "method", "created_at", "weights_sha256"] {
+    for key in [
+        "format_version",
+        "spec",
+        "train_config",
+        "dataset",
+        "trained_ids_fingerprint",
+        "parent_sha256",
+        "method",
+        "created_at",
+        "weights_sha256",
+    ] {
         assert!(meta.contains_key(key), "metadata lacks {key}");
     }
     assert_eq!(meta["weights_sha256"], model.params.sha256());
@@ -69,17 +89,26 @@ fn round_trip_and_corruption_detection() {
     let mut bytes = std::fs::read(&path).unwrap();
     let last = bytes.len() - 3;
     bytes[last] ^= 0x40;
-    let err = ModelFile::from_bytes(&bytes, Path::new("x.safetensors")).unwrap_err().to_string();
+    let err = ModelFile::from_bytes(&bytes, Path::new("x.safetensors"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("does not match recorded"), "{err}");
     // Truncated file.
-    let err = ModelFile::from_bytes(&bytes[..bytes.len() / 2], Path::new("x.safetensors")).unwrap_err().to_string();
+    let err = ModelFile::from_bytes(&bytes[..bytes.len() / 2], Path::new("x.safetensors"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("x.safetensors"), "{err}");
     // Metadata says mlp but tensors are a different width.
     let other = trained("logreg");
     let mut mixed = other.clone();
     mixed.lineage.spec = model.lineage.spec.clone();
     let bytes = mixed.to_bytes().unwrap();
-    let err = ModelFile::from_bytes(&bytes, Path::new("y.safetensors")).unwrap_err().to_string();
-    assert!(err.contains("tensors") || err.contains("missing tensor"), "{err}");
+    let err = ModelFile::from_bytes(&bytes, Path::new("y.safetensors"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("tensors") || err.contains("missing tensor"),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

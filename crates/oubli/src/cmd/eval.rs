@@ -1,18 +1,17 @@
 //! `oubli eval`.
 
 use crate::args::DatasetArgs;
+use crate::models::AnyModel;
 use crate::output::{json, pct};
 use clap::Args;
 use oubli_data::{read_id_list, read_owner_list, Selection};
-use oubli_model::file::ModelFile;
-use oubli_model::{Network, Outputs};
 use serde_json::json;
 use std::path::PathBuf;
 
 /// Arguments of `oubli eval`.
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// The model file.
+    /// The model file: a single model, a SISA ensemble or a certified-removal model.
     #[arg(long)]
     pub model: PathBuf,
     #[command(flatten)]
@@ -33,8 +32,8 @@ pub struct EvalArgs {
 
 /// Runs `oubli eval`: the test split by default, a training subset with a filter.
 pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
-    let model = ModelFile::load(&a.model)?;
-    let dataset = a.data.load(&model.lineage.dataset)?;
+    let model = AnyModel::load(&a.model)?;
+    let dataset = a.data.load(model.dataset())?;
     let mut selection = Selection {
         classes: a.classes.clone(),
         ..Selection::default()
@@ -53,16 +52,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
             "selected training samples",
         )
     };
-    let net = Network::new(model.lineage.spec.clone())?;
-    if net.spec().input_dim() != dataset.dim() {
-        anyhow::bail!(
-            "model expects {} inputs, dataset `{}` has {}",
-            net.spec().input_dim(),
-            dataset.name,
-            dataset.dim()
-        );
-    }
-    let e = Outputs::compute(&net, &model.params, &split).evaluation();
+    let e = model.outputs(&dataset, &split)?.evaluation();
     if a.json {
         json(&json!({
             "model": a.model.display().to_string(),

@@ -5,7 +5,8 @@ use crate::output::{json, pct};
 use crate::progress::Bar;
 use anyhow::Context;
 use clap::Args;
-use oubli_data::read_id_list;
+use oubli_certified::CertifiedParams;
+use oubli_data::{read_id_list, SampleId};
 use oubli_forget::request::REMOVED_IDS_KEY;
 use oubli_model::{fit, Arch, ModelSpec, OptimizerKind, Schedule, TrainConfig};
 use std::path::PathBuf;
@@ -48,6 +49,57 @@ pub struct TrainArgs {
     /// Sample ids to leave out (one per line): retraining without deleted data.
     #[arg(long)]
     pub exclude_ids: Option<PathBuf>,
+    /// SISA: train an ensemble of this many shards (one constituent each) instead of one model.
+    #[arg(long, help_heading = "SISA ensemble")]
+    pub sisa_shards: Option<usize>,
+    /// SISA: slices per shard, i.e. checkpointed training stages; --epochs is per stage [default: 1].
+    #[arg(long, requires = "sisa_shards", help_heading = "SISA ensemble")]
+    pub sisa_slices: Option<usize>,
+    /// SISA: what decides a sample's shard (owner: one person's data in one shard).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "id",
+        requires = "sisa_shards",
+        help_heading = "SISA ensemble"
+    )]
+    pub shard_by: crate::sisa::ShardByArg,
+    /// SISA: how constituents' predictions combine.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "mean",
+        requires = "sisa_shards",
+        help_heading = "SISA ensemble"
+    )]
+    pub aggregation: crate::sisa::AggregationArg,
+    /// Certified removal (Guo et al. 2020): train --model logreg by exact L2-regularised
+    /// minimisation with loss perturbation, so `forget --method certified` can remove data
+    /// with an (ε, δ) guarantee. Rows are scaled to ‖x‖ ≤ 1 (factor fixed at training).
+    #[arg(
+        long,
+        conflicts_with = "sisa_shards",
+        help_heading = "Certified removal"
+    )]
+    pub certified: bool,
+    /// Certified: ε of the (ε, δ) guarantee for the whole model [default: 1].
+    #[arg(long, requires = "certified", help_heading = "Certified removal")]
+    pub epsilon: Option<f64>,
+    /// Certified: δ of the guarantee [default: 1e-4].
+    #[arg(long, requires = "certified", help_heading = "Certified removal")]
+    pub delta: Option<f64>,
+    /// Certified: L2 strength λ (objective carries λn‖w‖²/2) [default: 1e-3].
+    #[arg(long, requires = "certified", help_heading = "Certified removal")]
+    pub lambda: Option<f64>,
+    /// Certified: std-dev σ of the loss perturbation; larger allows more removals between
+    /// retrains at some accuracy cost; 10 suits MNIST-sized data, ~1 small sets like digits
+    /// [default: 10].
+    #[arg(long, requires = "certified", help_heading = "Certified removal")]
+    pub sigma: Option<f64>,
+    /// Certified: train on the frozen penultimate features of this oubli mlp/cnn model. The
+    /// guarantee covers the logistic head only: train the extractor on data never deleted.
+    #[arg(long, requires = "certified", help_heading = "Certified removal")]
+    pub features: Option<PathBuf>,
     /// Where to write the model (.safetensors).
     #[arg(long)]
     pub out: PathBuf,
@@ -113,8 +165,95 @@ pub fn train_config(a: &TrainArgs) -> anyhow::Result<TrainConfig> {
     Ok(c)
 }
 
+/// The certified-removal hyperparameters from the flags (library defaults for the rest),
+/// refusing gradient-training flags that would silently do nothing.
+fn certified_params(a: &TrainArgs) -> anyhow::Result<CertifiedParams> {
+    if a.model != "logreg" {
+        anyhow::bail!("--certified trains a logistic regression: pass --model logreg (with --features MODEL to put it on an mlp/cnn's penultimate features)");
+    }
+    let unused = [
+        ("--epochs", a.epochs.is_some()),
+        ("--batch-size", a.batch_size.is_some()),
+        ("--lr", a.lr.is_some()),
+        ("--optimizer", a.optimizer.is_some()),
+        ("--weight-decay", a.weight_decay.is_some()),
+        ("--schedule", a.schedule.is_some()),
+        ("--config", a.config.is_some()),
+        ("--hidden", !a.hidden.is_empty()),
+    ];
+    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+        anyhow::bail!("{flag} does not apply to --certified: it is trained by Newton's method to the exact optimum (use --lambda, --sigma, --epsilon, --delta)");
+    }
+    let d = CertifiedParams::default();
+    Ok(CertifiedParams {
+        epsilon: a.epsilon.unwrap_or(d.epsilon),
+        delta: a.delta.unwrap_or(d.delta),
+        lambda: a.lambda.unwrap_or(d.lambda),
+        sigma: a.sigma.unwrap_or(d.sigma),
+        ..d
+    })
+}
+
+/// Reads --exclude-ids, sorted and deduplicated.
+fn excluded_ids(a: &TrainArgs) -> anyhow::Result<Vec<SampleId>> {
+    let mut excluded = match &a.exclude_ids {
+        Some(p) => read_id_list(p)?,
+        None => Vec::new(),
+    };
+    excluded.sort_unstable();
+    excluded.dedup();
+    Ok(excluded)
+}
+
+/// `oubli train --certified`.
+fn run_certified(a: &TrainArgs) -> anyhow::Result<i32> {
+    let params = certified_params(a)?;
+    let dataset = a.data.load("digits")?;
+    let excluded = excluded_ids(a)?;
+    let req = crate::certified::TrainRequest {
+        params,
+        seed: a.seed.unwrap_or(0),
+        features: a.features.as_deref(),
+        excluded: &excluded,
+    };
+    let (mut file, mut report) = crate::certified::train(&dataset, &req)?;
+    file.save(&a.out)?;
+    report["out"] = a.out.display().to_string().into();
+    print_report(a, &report)
+}
+
+/// Prints a train report as JSON or as the usual two lines.
+fn print_report(a: &TrainArgs, v: &serde_json::Value) -> anyhow::Result<i32> {
+    if a.json {
+        json(v)?;
+    } else {
+        println!(
+            "trained {} {} on {} ({} samples) in {:.2}s: train {} test {}",
+            v["method"].as_str().unwrap_or_default(),
+            v["model"].as_str().unwrap_or_default(),
+            v["dataset"].as_str().unwrap_or_default(),
+            v["trained_samples"],
+            v["seconds"].as_f64().unwrap_or(f64::NAN),
+            pct(v["train_accuracy"].as_f64().unwrap_or(f64::NAN)),
+            pct(v["test_accuracy"].as_f64().unwrap_or(f64::NAN))
+        );
+        for note in v["notes"].as_array().into_iter().flatten() {
+            println!("note: {}", note.as_str().unwrap_or_default());
+        }
+        println!(
+            "wrote {} (weights_sha256 {})",
+            a.out.display(),
+            v["weights_sha256"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(0)
+}
+
 /// Runs `oubli train`.
 pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
+    if a.certified {
+        return run_certified(&a);
+    }
     let mut dataset = a.data.load("digits")?;
     let config = train_config(&a)?.validate()?;
     let mut spec = ModelSpec::by_name(&a.model, dataset.shape.clone(), dataset.num_classes)?;
@@ -125,12 +264,17 @@ pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
         }
         spec.validate()?;
     }
-    let mut excluded = Vec::new();
-    if let Some(p) = &a.exclude_ids {
-        excluded = read_id_list(p)?;
-        excluded.sort_unstable();
-        excluded.dedup();
-        dataset.exclude(&excluded)?;
+    let excluded = excluded_ids(&a)?;
+    dataset.exclude(&excluded)?;
+    if let Some(shards) = a.sisa_shards {
+        let sisa = crate::sisa::config(
+            shards,
+            a.sisa_slices.unwrap_or(1),
+            a.shard_by,
+            a.aggregation,
+        );
+        let report = crate::sisa::train(&dataset, spec, sisa, &config, &excluded, &a.out)?;
+        return print_report(&a, &report);
     }
     let mut bar = Bar::new("train");
     let (mut model, report) = fit(&dataset, spec, &config, &mut bar)?;
