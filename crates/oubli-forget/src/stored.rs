@@ -295,6 +295,9 @@ impl UpdateRecorder {
 }
 
 impl TrainObserver for UpdateRecorder {
+    fn wants_parameters(&self) -> bool {
+        true
+    }
     fn on_step(&mut self, r: &StepRecord<'_>) {
         if let Some(w) = &self.watch {
             if !r.batch_ids.iter().any(|id| w.contains(id)) {

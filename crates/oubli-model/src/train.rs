@@ -19,7 +19,8 @@ pub struct StepRecord<'a> {
     pub step: usize,
     /// Ids of the samples in the batch.
     pub batch_ids: &'a [SampleId],
-    /// Parameters before the step.
+    /// Parameters before the step (empty unless the observer asked for them with
+    /// [`TrainObserver::wants_parameters`]).
     pub before: &'a [f32],
     /// Parameters after the step.
     pub after: &'a [f32],
@@ -29,6 +30,11 @@ pub struct StepRecord<'a> {
 
 /// Hooks into training: progress display, stored updates (amnesiac), logging.
 pub trait TrainObserver {
+    /// Whether [`StepRecord::before`] should hold the parameters before each step. Copying
+    /// them costs a full parameter copy per step, so only recorders of updates ask.
+    fn wants_parameters(&self) -> bool {
+        false
+    }
     /// Called once before the first step with the total number of steps.
     fn on_start(&mut self, _total_steps: usize) {}
     /// Called after every step.
@@ -116,6 +122,7 @@ pub fn train_from(
     };
     observer.on_start(total);
     let mut before = Vec::new();
+    let keep_before = observer.wants_parameters();
     for epoch in 0..config.epochs {
         order.sort_unstable();
         order.shuffle(&mut rng);
@@ -127,8 +134,10 @@ pub fn train_from(
             let (loss, grad) =
                 net.loss_and_grad(params, &x, &targets, batch.len(), batch.len() as f32);
             let lr = config.schedule.lr(config.lr, stats.steps, total, epoch) as f32;
-            before.clear();
-            before.extend_from_slice(&params.data);
+            if keep_before {
+                before.clear();
+                before.extend_from_slice(&params.data);
+            }
             state.step(
                 &mut params.data,
                 &grad,
