@@ -32,6 +32,7 @@
 
 use crate::common::{rng, CollapseGuard, Stepper};
 use crate::distill::{loss_and_grad_at, soft_targets};
+use crate::editing::{check_range, RunFields};
 use crate::unlearner::{invalid, ForgetContext, MethodConfig, UnlearnStats, Unlearned, Unlearner};
 use crate::ForgetError;
 use oubli_model::{derive_seed, gather_rows, OptimizerKind, Params};
@@ -76,23 +77,19 @@ impl Default for BadTeacherConfig {
 impl MethodConfig for BadTeacherConfig {
     fn validate(&self) -> Result<(), ForgetError> {
         let m = BadTeacher::NAME;
-        if self.epochs == 0 {
-            return Err(invalid(m, "epochs", "must be at least 1"));
+        // retain_fraction may be 0 here (distil on forget samples only), unlike the (0, 1]
+        // that RunFields checks, so it is checked on its own.
+        RunFields {
+            epochs: self.epochs,
+            lr: self.lr,
+            batch_size: self.batch_size,
+            retain_fraction: None,
+            collapse_budget: self.collapse_budget,
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(invalid(m, "lr", "must be a positive number"));
-        }
-        if self.batch_size == 0 {
-            return Err(invalid(m, "batch_size", "must be at least 1"));
-        }
-        if !(self.retain_fraction >= 0.0 && self.retain_fraction <= 1.0) {
-            return Err(invalid(m, "retain_fraction", "must be in [0, 1]"));
-        }
+        .validate(m)?;
+        check_range(m, "retain_fraction", self.retain_fraction, 0.0, 1.0)?;
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
             return Err(invalid(m, "temperature", "must be a positive number"));
-        }
-        if !(0.0..=1.0).contains(&self.collapse_budget) {
-            return Err(invalid(m, "collapse_budget", "must be in [0, 1]"));
         }
         Ok(())
     }

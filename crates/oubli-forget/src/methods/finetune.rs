@@ -11,7 +11,8 @@
 //! batches at a rate just below where the collapse guard starts firing on the first epoch.
 
 use crate::common::{batch, epoch_batches, rng, CollapseGuard, Stepper};
-use crate::unlearner::{invalid, ForgetContext, MethodConfig, UnlearnStats, Unlearned, Unlearner};
+use crate::editing::RunFields;
+use crate::unlearner::{ForgetContext, MethodConfig, UnlearnStats, Unlearned, Unlearner};
 use crate::ForgetError;
 use oubli_model::OptimizerKind;
 use serde::{Deserialize, Serialize};
@@ -48,23 +49,14 @@ impl Default for FinetuneConfig {
 
 impl MethodConfig for FinetuneConfig {
     fn validate(&self) -> Result<(), ForgetError> {
-        let m = Finetune::NAME;
-        if self.epochs == 0 {
-            return Err(invalid(m, "epochs", "must be at least 1"));
+        RunFields {
+            epochs: self.epochs,
+            lr: self.lr,
+            batch_size: self.batch_size,
+            retain_fraction: Some(self.retain_fraction),
+            collapse_budget: self.collapse_budget,
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(invalid(m, "lr", "must be a positive number"));
-        }
-        if self.batch_size == 0 {
-            return Err(invalid(m, "batch_size", "must be at least 1"));
-        }
-        if !(self.retain_fraction > 0.0 && self.retain_fraction <= 1.0) {
-            return Err(invalid(m, "retain_fraction", "must be in (0, 1]"));
-        }
-        if !(0.0..=1.0).contains(&self.collapse_budget) {
-            return Err(invalid(m, "collapse_budget", "must be in [0, 1]"));
-        }
-        Ok(())
+        .validate(Finetune::NAME)
     }
 }
 
