@@ -1,49 +1,19 @@
 //! The CLI contract: command names, flags, JSON keys and exit codes that users and later
 //! issues rely on. Everything runs on the embedded digits set.
 
+mod support;
+
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn oubli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oubli"))
-        .args(args)
-        .output()
-        .expect("oubli runs")
-}
-
-fn ok_json(args: &[&str]) -> Value {
-    let out = oubli(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: stdout is not one JSON object ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn keys(v: &Value, keys: &[&str]) {
-    for k in keys {
-        assert!(v.get(k).is_some(), "missing key `{k}` in {v}");
-    }
-}
+use std::process::Command;
+use support::{digits, keys, ok_json, oubli, s};
 
 /// Training-split ids of digits at the given positions, one per line.
 fn train_ids(positions: &[usize]) -> String {
-    let ds = oubli_data::load("digits", &oubli_data::LoadOptions::default()).unwrap();
+    let ds = digits();
     positions
         .iter()
         .map(|&i| format!("{}\n", ds.train.ids[i]))
         .collect()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Helpers shared by the SISA and certified-removal CLI tests.
+//! Helpers shared by the CLI tests.
 
 // Each test binary compiles this module and uses a different subset of it.
 #![allow(dead_code)]
