@@ -1,13 +1,16 @@
-//! [`audit`]: every measurement of `oubli verify`, in order, into one
-//! [`Report`].
+//! [`Auditor`]: every measurement of `oubli verify`, in order, into one
+//! [`Report`]. What does not depend on the unlearned model (the oracle, the
+//! original's and the oracle's outputs and attacks, LiRA's shadows, the
+//! oracle's relearn time) is computed once by [`Auditor::prepare`], so that
+//! `oubli bench` audits every method of a run against the same evidence.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use oubli_data::{Dataset, Selection};
+use oubli_data::{Dataset, Selection, Split};
 use oubli_forget::{find, partition, training_data, ForgetContext, ForgetError};
 use oubli_model::file::ModelFile;
-use oubli_model::{Network, Params, TrainConfig};
+use oubli_model::{Network, Params, TrainConfig, ValidTrainConfig};
 use oubli_verify::{
     average_gap, js_divergence, l2_distance, AttackResult, PerModel, RelearnSteps, Report, Verdict,
     WeightDistances,
@@ -17,7 +20,7 @@ use crate::challenge::ChallengePlan;
 use crate::describe::Facts;
 use crate::outputs::{ModelOutputs, SetOutputs, Sets};
 use crate::relearn::Relearn;
-use crate::shadows::{choose_sorted, rng, train_shadows, ShadowPlan, TargetPool};
+use crate::shadows::{choose_sorted, rng, train_shadows, ShadowPlan, Shadows, TargetPool};
 use crate::{AuditConfig, AuditError};
 
 /// Forget samples on which relearning progress is checked after each step.
@@ -30,7 +33,8 @@ const RELEARN_SLACK: f64 = 0.01;
 const LOSS_SAMPLES: usize = 2000;
 
 /// Audits `unlearned` against the retrain-from-scratch oracle and returns the
-/// filled [`Report`] with its verdict.
+/// filled [`Report`] with its verdict: [`Auditor::prepare`] then
+/// [`Auditor::audit`].
 ///
 /// The forget and retain sets are resolved against the data the **original**
 /// was trained on ([`training_data`] then [`partition`] with `selection`).
@@ -56,267 +60,427 @@ pub fn audit(
     config: &AuditConfig,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Report, AuditError> {
-    config.validate()?;
-    let started = Instant::now();
-    let mut timings = BTreeMap::new();
-    let seed = config.seed;
-    let spec = &original.lineage.spec;
-    for (name, m) in [("unlearned", Some(unlearned)), ("retrained", retrained)] {
-        if let Some(m) = m.filter(|m| m.lineage.spec != *spec) {
-            return Err(AuditError::Mismatch(format!(
-                "the {name} model is a {} ({:?}), the original a {} ({:?})",
-                m.lineage.spec.arch_name(),
-                m.lineage.spec.arch,
-                spec.arch_name(),
-                spec.arch
-            )));
-        }
-    }
-    if let Some((method, _)) = method_for_runs {
-        find(method)?;
-    }
-    let data = training_data(original, dataset)?;
-    let (forget, retain) = partition(&data, selection)?;
-    for (name, s) in [
-        ("forget", &forget),
-        ("retain", &retain),
-        ("test", &data.test),
-    ] {
-        if s.is_empty() {
-            return Err(AuditError::Mismatch(format!("the {name} set is empty")));
-        }
-    }
-    let train_config: TrainConfig = serde_json::from_value(original.lineage.train_config.clone())
-        .map_err(|e| {
-        AuditError::Mismatch(format!("the original's training config is unreadable: {e}"))
-    })?;
-    let train_config = train_config.validate()?;
-    let net = Network::new(spec.clone())?;
-    let mut notes = Vec::new();
-
-    let t = Instant::now();
-    let oracle_owned;
-    let oracle: &Params = match retrained {
-        Some(m) => &m.params,
-        None => {
-            progress("training the retrained oracle (retrain without the forget set)");
-            let ctx = ForgetContext {
-                net: &net,
-                original: &original.params,
-                train_config: &train_config,
-                forget: &forget,
-                retain: &retain,
-                validation: None,
-                seed,
-                stored_updates: None,
-            };
-            oracle_owned = find("retrain")?.run(None, &ctx)?.unlearned.params;
-            timings.insert("retraining_oracle".to_string(), t.elapsed().as_secs_f64());
-            &oracle_owned
-        }
-    };
-    let models = PerModel {
-        original: &original.params,
-        unlearned: &unlearned.params,
-        retrained: oracle,
-    };
-
-    progress("evaluating the three models");
-    let t = Instant::now();
-    let retain_idx = choose_sorted(
-        retain.len(),
-        config.max_retain_eval,
-        &mut rng(seed, "retain-eval", 0),
-    );
-    let retain_eval = retain.subset(&retain_idx);
-    let sets = Sets {
-        forget: &forget,
-        retain: &retain_eval,
-        test: &data.test,
-    };
-    let outputs = map(&models, |p| ModelOutputs::compute(&net, p, &sets));
-    timings.insert("outputs".to_string(), t.elapsed().as_secs_f64());
-
-    progress("running loss, NeurIPS and confidence attacks");
-    let t = Instant::now();
-    let mut attacks = map(&outputs, |o| o.attacks(seed));
-    timings.insert("attacks".to_string(), t.elapsed().as_secs_f64());
-
-    let mut lira_details = "skipped (shadows = 0)".to_string();
-    if config.shadows > 0 {
-        let t = Instant::now();
-        let pool = TargetPool::new(&forget, &data.test, config.lira_targets, seed);
-        let u_lira_method = if config.u_lira {
-            if method_for_runs.is_none() {
-                notes.push(
-                    "U-LiRA skipped: no unlearning method was given to run inside shadows".into(),
-                );
-            }
-            method_for_runs
-        } else {
-            None
-        };
-        let plan = ShadowPlan {
-            net: &net,
-            retain: &retain,
-            train_config: &train_config,
-            shadows: config.shadows,
-            retain_fraction: config.shadow_retain_fraction,
-            seed,
-            u_lira_method,
-        };
-        let shadows = train_shadows(&plan, &pool, progress)?;
-        notes.extend(shadows.u_lira_note.clone());
-        let lira_for = |p: &Params| shadows.attack(pool.phi(&net, p), pool.members);
-        attacks.original.push(lira_for(models.original));
-        attacks.unlearned.push(lira_for(models.unlearned));
-        attacks.retrained.push(lira_for(models.retrained));
-        if let Some(u) = shadows.u_lira_attack(pool.phi(&net, models.unlearned), pool.members) {
-            attacks.unlearned.push(u);
-        }
-        lira_details = format!(
-            "{} shadows, {} forget + {} test targets, each target in {} shadows, shadow retain fraction {}",
-            config.shadows,
-            pool.members,
-            pool.len() - pool.members,
-            config.shadows / 2,
-            config.shadow_retain_fraction
-        );
-        timings.insert("lira_shadows".to_string(), t.elapsed().as_secs_f64());
-    }
-
-    let k = spec.num_classes;
-    let js = |f: fn(&ModelOutputs) -> &SetOutputs| {
-        js_divergence(
-            &f(&outputs.unlearned).probs,
-            &f(&outputs.retrained).probs,
-            k,
-        )
-    };
-    let (js_forget, js_test) = (js(|o| &o.forget), js(|o| &o.test));
-    let l2 = |a: &Params, b: &Params| Some(l2_distance(&a.data, &b.data));
-    let weight_l2 = WeightDistances {
-        unlearned_to_original: l2(models.unlearned, models.original),
-        unlearned_to_retrained: l2(models.unlearned, models.retrained),
-        original_to_retrained: l2(models.original, models.retrained),
-    };
-
-    progress("measuring relearn time");
-    let t = Instant::now();
-    let check = forget.subset(&choose_sorted(
-        forget.len(),
-        RELEARN_CHECK_SAMPLES,
-        &mut rng(seed, "relearn-check", 0),
-    ));
-    let original_check = oubli_model::evaluate(&net, models.original, &check).accuracy;
-    let relearn = Relearn {
-        net: &net,
-        forget: &forget,
-        check: &check,
-        target: (original_check - RELEARN_SLACK).max(0.0),
-        max_steps: config.relearn_max_steps,
-        lr: config.relearn_lr,
-        batch: config.relearn_batch,
-        seed,
-    };
-    let relearn_steps = RelearnSteps {
-        target_accuracy: relearn.target,
-        budget: config.relearn_max_steps as u64,
-        unlearned: relearn.steps(models.unlearned),
-        retrained: relearn.steps(models.retrained),
-    };
-    timings.insert("relearn".to_string(), t.elapsed().as_secs_f64());
-
-    let challenge_details;
-    let challenge = match (config.challenge_runs, method_for_runs) {
-        (0, _) => {
-            challenge_details = "skipped (challenge_runs = 0)".to_string();
-            None
-        }
-        (_, None) => {
-            challenge_details = "skipped: no unlearning method was given to rerun".to_string();
-            None
-        }
-        (runs, Some(method)) => {
-            let t = Instant::now();
-            let plan = ChallengePlan {
-                net: &net,
-                original: models.original,
-                train_config: &train_config,
-                forget: &forget,
-                retain: &retain,
-                retain_eval: &retain_eval,
-                test: &data.test,
-                runs,
-                method,
-            };
-            let score = match plan.score(progress) {
-                Ok(s) => Some(s),
-                // A method that needs stored updates cannot be rerun here;
-                // the other evidence still stands.
-                Err(AuditError::Forget(e @ ForgetError::Unsupported { .. })) => {
-                    notes.push(format!("challenge score skipped: {e}"));
-                    None
-                }
-                Err(e) => return Err(e),
-            };
-            timings.insert("challenge".to_string(), t.elapsed().as_secs_f64());
-            challenge_details = format!("{runs} runs of `{}` and {runs} retrains", method.0);
-            score
-        }
-    };
-
-    let accuracies = map(&outputs, ModelOutputs::accuracies);
-    let mia = |a: &[AttackResult]| {
-        a.iter()
-            .find(|x| x.name == "confidence_mia")
-            .and_then(|x| x.extra.get("mia_efficacy").copied())
-    };
-    let avg_gap = average_gap(
-        &accuracies.unlearned,
-        &accuracies.retrained,
-        mia(&attacks.unlearned).zip(mia(&attacks.retrained)),
-    );
-    timings.insert("total".to_string(), started.elapsed().as_secs_f64());
-    let facts = Facts {
-        dataset,
-        unlearned,
-        selection,
-        forget: &forget,
-        retain: &retain,
-        retain_eval: retain_eval.len(),
-        oracle: retrained,
-        lira: lira_details,
-        challenge: challenge_details,
-        notes,
-        seed,
-    };
-    let mut report = Report {
-        inputs: facts.describe(),
-        accuracies,
-        avg_gap,
-        attacks,
-        js_divergence_forget: Some(js_forget),
-        js_divergence_test: Some(js_test),
-        weight_l2: Some(weight_l2),
-        relearn_steps: Some(relearn_steps),
-        challenge,
-        verdict: Verdict::Inconclusive,
-        reasons: Vec::new(),
-        thresholds: config.thresholds,
-        loss_samples: map(&outputs, |o| o.loss_samples(LOSS_SAMPLES, seed)),
-        timings,
-    };
-    report.apply_verdict();
-    progress(&format!("verdict: {}", report.verdict));
-    Ok(report)
+    let u_lira = method_for_runs.filter(|_| config.u_lira);
+    let auditor = Auditor::prepare(
+        original, retrained, dataset, selection, u_lira, config, progress,
+    )?;
+    auditor.audit(unlearned, method_for_runs, progress)
 }
 
-/// Applies `f` to each of the three values.
-fn map<T, U>(m: &PerModel<T>, mut f: impl FnMut(&T) -> U) -> PerModel<U> {
-    PerModel {
-        original: f(&m.original),
-        unlearned: f(&m.unlearned),
-        retrained: f(&m.retrained),
+/// The evidence shared by every audit of one forget request on one original
+/// model: build it once, then [`audit`](Self::audit) any number of
+/// unlearned models (each audit then costs their outputs, attacks and
+/// relearn time only; the shadows and the oracle are reused).
+pub struct Auditor {
+    config: AuditConfig,
+    dataset: Dataset,
+    selection: Selection,
+    net: Network,
+    train_config: ValidTrainConfig,
+    forget: Split,
+    retain: Split,
+    retain_eval: Split,
+    test: Split,
+    original: Params,
+    oracle: Params,
+    /// The given oracle's recorded training-set fingerprint (`None`: trained here).
+    oracle_fingerprint: Option<String>,
+    outputs: (ModelOutputs, ModelOutputs),
+    attacks: (Vec<AttackResult>, Vec<AttackResult>),
+    lira: Option<(Shadows, TargetPool)>,
+    lira_details: String,
+    notes: Vec<String>,
+    relearn_check: Split,
+    relearn_target: f64,
+    relearn_retrained: Option<u64>,
+    timings: BTreeMap<String, f64>,
+}
+
+impl Auditor {
+    /// Resolves the sets, trains the oracle when `retrained` is `None`,
+    /// evaluates and attacks the original and the oracle, trains LiRA's
+    /// shadows (running `u_lira_method` inside each, for U-LiRA) and measures
+    /// the oracle's relearn time.
+    pub fn prepare(
+        original: &ModelFile,
+        retrained: Option<&ModelFile>,
+        dataset: &Dataset,
+        selection: &Selection,
+        u_lira_method: Option<(&str, Option<&serde_json::Value>)>,
+        config: &AuditConfig,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Self, AuditError> {
+        config.validate()?;
+        let started = Instant::now();
+        let mut timings = BTreeMap::new();
+        let seed = config.seed;
+        let spec = &original.lineage.spec;
+        if let Some(m) = retrained {
+            check_spec(original, m, "retrained")?;
+        }
+        if let Some((method, _)) = u_lira_method {
+            find(method)?;
+        }
+        let data = training_data(original, dataset)?;
+        let (forget, retain) = partition(&data, selection)?;
+        for (name, s) in [
+            ("forget", &forget),
+            ("retain", &retain),
+            ("test", &data.test),
+        ] {
+            if s.is_empty() {
+                return Err(AuditError::Mismatch(format!("the {name} set is empty")));
+            }
+        }
+        let train_config: TrainConfig =
+            serde_json::from_value(original.lineage.train_config.clone()).map_err(|e| {
+                AuditError::Mismatch(format!("the original's training config is unreadable: {e}"))
+            })?;
+        let train_config = train_config.validate()?;
+        let net = Network::new(spec.clone())?;
+        let mut notes = Vec::new();
+
+        let t = Instant::now();
+        let oracle = match retrained {
+            Some(m) => m.params.clone(),
+            None => {
+                progress("training the retrained oracle (retrain without the forget set)");
+                let ctx = ForgetContext {
+                    net: &net,
+                    original: &original.params,
+                    train_config: &train_config,
+                    forget: &forget,
+                    retain: &retain,
+                    validation: None,
+                    seed,
+                    stored_updates: None,
+                };
+                let p = find("retrain")?.run(None, &ctx)?.unlearned.params;
+                timings.insert("retraining_oracle".to_string(), t.elapsed().as_secs_f64());
+                p
+            }
+        };
+
+        progress("evaluating the original and the oracle");
+        let t = Instant::now();
+        let retain_idx = choose_sorted(
+            retain.len(),
+            config.max_retain_eval,
+            &mut rng(seed, "retain-eval", 0),
+        );
+        let retain_eval = retain.subset(&retain_idx);
+        let sets = Sets {
+            forget: &forget,
+            retain: &retain_eval,
+            test: &data.test,
+        };
+        let outputs = (
+            ModelOutputs::compute(&net, &original.params, &sets),
+            ModelOutputs::compute(&net, &oracle, &sets),
+        );
+        let mut attacks = (outputs.0.attacks(seed), outputs.1.attacks(seed));
+        timings.insert("outputs".to_string(), t.elapsed().as_secs_f64());
+
+        let mut lira_details = "skipped (shadows = 0)".to_string();
+        let mut lira = None;
+        if config.shadows > 0 {
+            let t = Instant::now();
+            let pool = TargetPool::new(&forget, &data.test, config.lira_targets, seed);
+            let plan = ShadowPlan {
+                net: &net,
+                retain: &retain,
+                train_config: &train_config,
+                shadows: config.shadows,
+                retain_fraction: config.shadow_retain_fraction,
+                seed,
+                u_lira_method,
+            };
+            let shadows = train_shadows(&plan, &pool, progress)?;
+            notes.extend(shadows.u_lira_note.clone());
+            attacks
+                .0
+                .push(shadows.attack(pool.phi(&net, &original.params), pool.members));
+            attacks
+                .1
+                .push(shadows.attack(pool.phi(&net, &oracle), pool.members));
+            lira_details = format!(
+                "{} shadows, {} forget + {} test targets, each target in {} shadows, shadow retain fraction {}",
+                config.shadows,
+                pool.members,
+                pool.len() - pool.members,
+                config.shadows / 2,
+                config.shadow_retain_fraction
+            );
+            lira = Some((shadows, pool));
+            timings.insert("lira_shadows".to_string(), t.elapsed().as_secs_f64());
+        }
+
+        progress("measuring the oracle's relearn time");
+        let t = Instant::now();
+        let relearn_check = forget.subset(&choose_sorted(
+            forget.len(),
+            RELEARN_CHECK_SAMPLES,
+            &mut rng(seed, "relearn-check", 0),
+        ));
+        let original_check = oubli_model::evaluate(&net, &original.params, &relearn_check).accuracy;
+        let relearn_target = (original_check - RELEARN_SLACK).max(0.0);
+        let mut auditor = Self {
+            config: config.clone(),
+            dataset: dataset.clone(),
+            selection: selection.clone(),
+            net,
+            train_config,
+            forget,
+            retain,
+            retain_eval,
+            test: data.test.clone(),
+            original: original.params.clone(),
+            oracle,
+            oracle_fingerprint: retrained.map(|m| m.lineage.trained_ids_fingerprint.clone()),
+            outputs,
+            attacks,
+            lira,
+            lira_details,
+            notes,
+            relearn_check,
+            relearn_target,
+            relearn_retrained: None,
+            timings,
+        };
+        auditor.relearn_retrained = auditor.relearn().steps(&auditor.oracle);
+        auditor
+            .timings
+            .insert("relearn_retrained".to_string(), t.elapsed().as_secs_f64());
+        auditor
+            .timings
+            .insert("prepare".to_string(), started.elapsed().as_secs_f64());
+        Ok(auditor)
+    }
+
+    /// The relearn-time measurement shared by the oracle and every unlearned model.
+    fn relearn(&self) -> Relearn<'_> {
+        Relearn {
+            net: &self.net,
+            forget: &self.forget,
+            check: &self.relearn_check,
+            target: self.relearn_target,
+            max_steps: self.config.relearn_max_steps,
+            lr: self.config.relearn_lr,
+            batch: self.config.relearn_batch,
+            seed: self.config.seed,
+        }
+    }
+
+    /// The forget set the audits check (resolved against the original's data).
+    pub fn forget_set(&self) -> &Split {
+        &self.forget
+    }
+
+    /// The retrained oracle's parameters.
+    pub fn oracle(&self) -> &Params {
+        &self.oracle
+    }
+
+    /// Audits one unlearned model against the prepared evidence.
+    /// `method_for_runs` names the method that produced it; it is only needed
+    /// for `challenge_runs > 0`.
+    pub fn audit(
+        &self,
+        unlearned: &ModelFile,
+        method_for_runs: Option<(&str, Option<&serde_json::Value>)>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Report, AuditError> {
+        let started = Instant::now();
+        let mut timings = self.timings.clone();
+        let seed = self.config.seed;
+        let net = &self.net;
+        let spec = net.spec();
+        if unlearned.lineage.spec != *spec {
+            return Err(mismatch("unlearned", unlearned, spec));
+        }
+        if let Some((method, _)) = method_for_runs {
+            find(method)?;
+        }
+        let mut notes = self.notes.clone();
+        let models = PerModel {
+            original: &self.original,
+            unlearned: &unlearned.params,
+            retrained: &self.oracle,
+        };
+        progress("evaluating and attacking the unlearned model");
+        let t = Instant::now();
+        let sets = Sets {
+            forget: &self.forget,
+            retain: &self.retain_eval,
+            test: &self.test,
+        };
+        let unlearned_outputs = ModelOutputs::compute(net, models.unlearned, &sets);
+        let outputs = PerModel {
+            original: &self.outputs.0,
+            unlearned: &unlearned_outputs,
+            retrained: &self.outputs.1,
+        };
+        let mut attacks = PerModel {
+            original: self.attacks.0.clone(),
+            unlearned: unlearned_outputs.attacks(seed),
+            retrained: self.attacks.1.clone(),
+        };
+        if let Some((shadows, pool)) = &self.lira {
+            let phi = pool.phi(net, models.unlearned);
+            attacks
+                .unlearned
+                .push(shadows.attack(phi.clone(), pool.members));
+            if let Some(u) = shadows.u_lira_attack(phi, pool.members) {
+                attacks.unlearned.push(u);
+            }
+        }
+        timings.insert("unlearned_outputs".to_string(), t.elapsed().as_secs_f64());
+
+        let k = spec.num_classes;
+        let js = |f: fn(&ModelOutputs) -> &SetOutputs| {
+            js_divergence(&f(outputs.unlearned).probs, &f(outputs.retrained).probs, k)
+        };
+        let (js_forget, js_test) = (js(|o| &o.forget), js(|o| &o.test));
+        let l2 = |a: &Params, b: &Params| Some(l2_distance(&a.data, &b.data));
+        let weight_l2 = WeightDistances {
+            unlearned_to_original: l2(models.unlearned, models.original),
+            unlearned_to_retrained: l2(models.unlearned, models.retrained),
+            original_to_retrained: l2(models.original, models.retrained),
+        };
+
+        progress("measuring relearn time");
+        let t = Instant::now();
+        let relearn_steps = RelearnSteps {
+            target_accuracy: self.relearn_target,
+            budget: self.config.relearn_max_steps as u64,
+            unlearned: self.relearn().steps(models.unlearned),
+            retrained: self.relearn_retrained,
+        };
+        timings.insert("relearn".to_string(), t.elapsed().as_secs_f64());
+
+        let (challenge, challenge_details) =
+            self.challenge(method_for_runs, &mut notes, &mut timings, progress)?;
+
+        let accuracies = PerModel {
+            original: outputs.original.accuracies(),
+            unlearned: outputs.unlearned.accuracies(),
+            retrained: outputs.retrained.accuracies(),
+        };
+        let mia = |a: &[AttackResult]| {
+            a.iter()
+                .find(|x| x.name == "confidence_mia")
+                .and_then(|x| x.extra.get("mia_efficacy").copied())
+        };
+        let avg_gap = average_gap(
+            &accuracies.unlearned,
+            &accuracies.retrained,
+            mia(&attacks.unlearned).zip(mia(&attacks.retrained)),
+        );
+        // The shared preparation counts in full for every audit: it is what
+        // one `oubli verify` run would have spent.
+        let total =
+            timings.get("prepare").copied().unwrap_or(0.0) + started.elapsed().as_secs_f64();
+        timings.insert("total".to_string(), total);
+        let facts = Facts {
+            dataset: &self.dataset,
+            unlearned,
+            selection: &self.selection,
+            forget: &self.forget,
+            retain: &self.retain,
+            retain_eval: self.retain_eval.len(),
+            oracle_fingerprint: self.oracle_fingerprint.as_deref(),
+            lira: self.lira_details.clone(),
+            challenge: challenge_details,
+            notes,
+            seed,
+        };
+        let mut report = Report {
+            inputs: facts.describe(),
+            accuracies,
+            avg_gap,
+            attacks,
+            js_divergence_forget: Some(js_forget),
+            js_divergence_test: Some(js_test),
+            weight_l2: Some(weight_l2),
+            relearn_steps: Some(relearn_steps),
+            challenge,
+            verdict: Verdict::Inconclusive,
+            reasons: Vec::new(),
+            thresholds: self.config.thresholds,
+            loss_samples: PerModel {
+                original: outputs.original.loss_samples(LOSS_SAMPLES, seed),
+                unlearned: outputs.unlearned.loss_samples(LOSS_SAMPLES, seed),
+                retrained: outputs.retrained.loss_samples(LOSS_SAMPLES, seed),
+            },
+            timings,
+        };
+        report.apply_verdict();
+        progress(&format!("verdict: {}", report.verdict));
+        Ok(report)
+    }
+
+    /// The NeurIPS 2023 challenge score, when asked for and possible, and a
+    /// line saying how it ran or why not.
+    fn challenge(
+        &self,
+        method: Option<(&str, Option<&serde_json::Value>)>,
+        notes: &mut Vec<String>,
+        timings: &mut BTreeMap<String, f64>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<(Option<oubli_verify::ChallengeScore>, String), AuditError> {
+        let runs = self.config.challenge_runs;
+        let Some(method) = method.filter(|_| runs > 0) else {
+            let why = if runs == 0 {
+                "skipped (challenge_runs = 0)"
+            } else {
+                "skipped: no unlearning method was given to rerun"
+            };
+            return Ok((None, why.to_string()));
+        };
+        let t = Instant::now();
+        let plan = ChallengePlan {
+            net: &self.net,
+            original: &self.original,
+            train_config: &self.train_config,
+            forget: &self.forget,
+            retain: &self.retain,
+            retain_eval: &self.retain_eval,
+            test: &self.test,
+            runs,
+            method,
+        };
+        let score = match plan.score(progress) {
+            Ok(s) => Some(s),
+            // A method that needs stored updates cannot be rerun here;
+            // the other evidence still stands.
+            Err(AuditError::Forget(e @ ForgetError::Unsupported { .. })) => {
+                notes.push(format!("challenge score skipped: {e}"));
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        timings.insert("challenge".to_string(), t.elapsed().as_secs_f64());
+        Ok((
+            score,
+            format!("{runs} runs of `{}` and {runs} retrains", method.0),
+        ))
+    }
+}
+
+fn mismatch(name: &str, m: &ModelFile, spec: &oubli_model::ModelSpec) -> AuditError {
+    AuditError::Mismatch(format!(
+        "the {name} model is a {} ({:?}), the original a {} ({:?})",
+        m.lineage.spec.arch_name(),
+        m.lineage.spec.arch,
+        spec.arch_name(),
+        spec.arch
+    ))
+}
+
+fn check_spec(original: &ModelFile, other: &ModelFile, name: &str) -> Result<(), AuditError> {
+    if other.lineage.spec == original.lineage.spec {
+        Ok(())
+    } else {
+        Err(mismatch(name, other, &original.lineage.spec))
     }
 }

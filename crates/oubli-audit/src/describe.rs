@@ -21,8 +21,9 @@ pub(crate) struct Facts<'a> {
     pub retain: &'a Split,
     /// Retain samples actually evaluated.
     pub retain_eval: usize,
-    /// The retrained model, if the caller gave one.
-    pub oracle: Option<&'a ModelFile>,
+    /// The given retrained model's recorded training-set fingerprint
+    /// (`None`: the audit trained the oracle).
+    pub oracle_fingerprint: Option<&'a str>,
     /// How LiRA ran, or why not.
     pub lira: String,
     /// How the challenge score ran, or why not.
@@ -51,7 +52,7 @@ impl Facts<'_> {
             ("test samples", self.dataset.test.len().to_string()),
             (
                 "retrained oracle",
-                if self.oracle.is_some() {
+                if self.oracle_fingerprint.is_some() {
                     "given".to_string()
                 } else {
                     "trained by the audit: original's config and seed, without the forget set"
@@ -80,15 +81,11 @@ impl Facts<'_> {
         // Likewise an oracle trained on other data than the retain set is no
         // oracle for this request.
         let retain = fingerprint(&self.retain.ids);
-        if let Some(o) = self
-            .oracle
-            .filter(|o| o.lineage.trained_ids_fingerprint != retain)
-        {
+        if let Some(o) = self.oracle_fingerprint.filter(|o| *o != retain) {
             details.insert(
                 "oracle warning".into(),
                 format!(
-                    "the given retrained model records training set {}, the retain set is {retain}",
-                    o.lineage.trained_ids_fingerprint
+                    "the given retrained model records training set {o}, the retain set is {retain}"
                 ),
             );
         }

@@ -95,6 +95,6 @@ mod outputs;
 mod relearn;
 mod shadows;
 
-pub use audit::audit;
+pub use audit::{audit, Auditor};
 pub use config::AuditConfig;
 pub use error::AuditError;

@@ -2,6 +2,7 @@
 
 use crate::matrix::RunRecord;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Mean and sample standard deviation.
@@ -59,18 +60,61 @@ pub struct MethodSummary {
     pub speedup_gradients: f64,
     /// Runs the collapse guard stopped.
     pub collapse_guard_triggered: usize,
+    /// Every attack of the audit, in the audit's order.
+    pub attacks: Vec<AttackSummary>,
+    /// `oubli verify`'s verdicts over the seeds (`forgotten`, `not_forgotten`,
+    /// `inconclusive` → runs); empty for `original` and `retrain`.
+    pub verdicts: BTreeMap<String, usize>,
+    /// JS divergence to the oracle on the forget set (none for `original`).
+    pub js_divergence_forget: Option<Stat>,
+    /// Relearn steps over the runs that relearned within the audit's budget.
+    pub relearn_steps: Option<Stat>,
+    /// Runs that did not relearn within the budget (censored).
+    pub relearn_censored: usize,
 }
 
-/// The whole benchmark.
+/// One attack over the seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttackSummary {
+    /// Attack name.
+    pub name: String,
+    /// Best balanced accuracy.
+    pub accuracy: Stat,
+    /// AUC.
+    pub auc: Stat,
+    /// TPR at 1% FPR.
+    pub tpr_at_1pct_fpr: Stat,
+}
+
+/// One scenario of the benchmark.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// The scenario's label (`class:3`…).
+    pub scenario: String,
     /// One row per method, `original` and `retrain` first.
     pub methods: Vec<MethodSummary>,
     /// Every run.
     pub runs: Vec<RunRecord>,
 }
 
-/// Aggregates runs into per-method rows.
+/// One [`Summary`] per scenario, in the order the runs first name them.
+pub fn summarise_all(runs: &[RunRecord]) -> Vec<Summary> {
+    let mut scenarios: Vec<&str> = Vec::new();
+    for r in runs {
+        if !scenarios.contains(&r.scenario.as_str()) {
+            scenarios.push(&r.scenario);
+        }
+    }
+    scenarios
+        .into_iter()
+        .map(|sc| {
+            let rows: Vec<RunRecord> = runs.iter().filter(|r| r.scenario == sc).cloned().collect();
+            summarise(&rows)
+        })
+        .collect()
+}
+
+/// Aggregates the runs of one scenario into per-method rows.
 pub fn summarise(runs: &[RunRecord]) -> Summary {
     let mut names: Vec<String> = Vec::new();
     for r in runs {
@@ -129,13 +173,61 @@ pub fn summarise(runs: &[RunRecord]) -> Summary {
                     .iter()
                     .filter(|r| r.collapse_guard_triggered)
                     .count(),
+                attacks: attack_summaries(&rows),
+                verdicts: rows.iter().filter_map(|r| r.verdict).fold(
+                    BTreeMap::new(),
+                    |mut m, v| {
+                        *m.entry(v.to_string()).or_insert(0) += 1;
+                        m
+                    },
+                ),
+                js_divergence_forget: stat_of_some(rows.iter().map(|r| r.js_divergence_forget)),
+                relearn_steps: stat_of_some(rows.iter().map(|r| r.relearn_steps.map(|s| s as f64))),
+                relearn_censored: rows.iter().filter(|r| r.relearn_steps.is_none()).count(),
             }
         })
         .collect();
     Summary {
+        scenario: runs.first().map(|r| r.scenario.clone()).unwrap_or_default(),
         methods,
         runs: runs.to_vec(),
     }
+}
+
+/// Mean ± std of the values present, none if there are none.
+fn stat_of_some(values: impl Iterator<Item = Option<f64>>) -> Option<Stat> {
+    let v: Vec<f64> = values.flatten().collect();
+    (!v.is_empty()).then(|| Stat::of(&v))
+}
+
+/// Per attack name (in first-seen order), mean ± std over the rows that ran it.
+fn attack_summaries(rows: &[&RunRecord]) -> Vec<AttackSummary> {
+    let mut names: Vec<&str> = Vec::new();
+    for a in rows.iter().flat_map(|r| &r.attacks) {
+        if !names.contains(&a.name.as_str()) {
+            names.push(&a.name);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let of = |f: fn(&crate::AttackRecord) -> f64| {
+                let v: Vec<f64> = rows
+                    .iter()
+                    .flat_map(|r| &r.attacks)
+                    .filter(|a| a.name == name)
+                    .map(f)
+                    .collect();
+                Stat::of(&v)
+            };
+            AttackSummary {
+                name: name.to_string(),
+                accuracy: of(|a| a.accuracy),
+                auc: of(|a| a.auc),
+                tpr_at_1pct_fpr: of(|a| a.tpr_at_1pct_fpr),
+            }
+        })
+        .collect()
 }
 
 /// A speed-up cell: none for the original model, nor for a method that spent nothing (the
@@ -178,7 +270,56 @@ impl Summary {
                 speedup_cell(m, m.speedup_gradients),
             );
         }
-        s.push_str("\n`original` is the trained model before forgetting: its gap is the floor a method must beat; `retrain` is the oracle (gap 0 by definition).\n");
+        s.push_str("\n`original` is the trained model before forgetting: its gap is the floor a method must beat; `retrain` is the oracle (gap 0 by definition).\n\n");
+        s.push_str(&self.audit_markdown());
+        s
+    }
+
+    /// The audit table: each attack's AUC, the divergence to the oracle, relearn steps and
+    /// the verdicts of `oubli verify` over the seeds.
+    fn audit_markdown(&self) -> String {
+        let names: Vec<&str> = self
+            .methods
+            .first()
+            .map(|m| m.attacks.iter().map(|a| a.name.as_str()).collect())
+            .unwrap_or_default();
+        let mut s = String::from("| method | verdicts |");
+        for n in &names {
+            let _ = write!(s, " {n} AUC |");
+        }
+        s.push_str(" JS forget | relearn steps |\n|---|---|");
+        s.push_str(&"---|".repeat(names.len() + 2));
+        s.push('\n');
+        for m in &self.methods {
+            let verdicts = if m.verdicts.is_empty() {
+                "—".to_string()
+            } else {
+                m.verdicts
+                    .iter()
+                    .map(|(v, n)| format!("{v} ×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = write!(s, "| {} | {verdicts} |", m.method);
+            for n in &names {
+                match m.attacks.iter().find(|a| a.name == *n) {
+                    Some(a) => {
+                        let _ = write!(s, " {:.3} ± {:.3} |", a.auc.mean, a.auc.std);
+                    }
+                    None => s.push_str(" — |"),
+                }
+            }
+            let js = m
+                .js_divergence_forget
+                .map_or("—".into(), |j| format!("{:.4}", j.mean));
+            let relearn = match (m.relearn_steps, m.relearn_censored) {
+                (Some(r), 0) => format!("{:.0}", r.mean),
+                (Some(r), c) => format!("{:.0} ({c} censored)", r.mean),
+                (None, c) => format!("> budget ×{c}"),
+            };
+            let _ = writeln!(s, " {js} | {relearn} |");
+        }
+        s.push_str("\nAttacks: forget samples are the members, test samples the non-members (AUC 0.5 = the attack cannot tell them apart; the oracle's value is the target). Verdict rules: `oubli verify`.\n");
         s
     }
 }

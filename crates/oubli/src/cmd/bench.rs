@@ -4,8 +4,10 @@ use crate::args::DatasetArgs;
 use crate::output::json;
 use anyhow::Context;
 use clap::Args;
-use oubli_bench::{run_matrix, summarise, BenchConfig, Scenario};
+use oubli_audit::AuditConfig;
+use oubli_bench::{run_matrix, summarise_all, BenchConfig, Scenario};
 use oubli_model::TrainConfig;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Arguments of `oubli bench`.
@@ -19,9 +21,15 @@ pub struct BenchArgs {
     /// Comma-separated method names, or `all`.
     #[arg(long, default_value = "all")]
     pub methods: String,
-    /// Scenario: random:F, class:C[,C…] or owners:F.
+    /// Scenario: random:F, class:C[,C…] or owners:F. Repeat the flag for several
+    /// scenarios; each seed's original model is trained once and shared by all of them.
     #[arg(long, default_value = "class:3")]
-    pub forget: String,
+    pub forget: Vec<String>,
+    /// LiRA shadow models per seed and scenario for the audits (0 = only the loss,
+    /// NeurIPS-2023 and confidence attacks; each shadow is a full training run, shared by
+    /// every method).
+    #[arg(long, default_value_t = 0)]
+    pub shadows: usize,
     /// Seeds (runs) per method.
     #[arg(long, default_value_t = 3)]
     pub seeds: u64,
@@ -57,6 +65,9 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
     for m in &methods {
         oubli_forget::find(m)?;
     }
+    if methods.iter().all(|m| m == "retrain") {
+        anyhow::bail!("--methods: name at least one method besides the oracle `retrain`");
+    }
     let mut train = TrainConfig::default();
     if let Some(v) = a.epochs {
         train.epochs = v
@@ -68,40 +79,66 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
         train.batch_size = v
     }
     train.clone().validate()?;
+    let audit = AuditConfig {
+        shadows: a.shadows,
+        ..AuditConfig::default()
+    };
+    audit.validate()?;
     let config = BenchConfig {
         model: a.model.clone(),
         methods,
-        scenario: Scenario::parse(&a.forget)?,
+        scenarios: a
+            .forget
+            .iter()
+            .map(|f| Scenario::parse(f))
+            .collect::<Result<_, _>>()?,
         seeds: a.seeds,
         train,
+        audit,
     };
-    let runs = run_matrix(&dataset, &config, &mut |r| {
-        eprintln!(
-            "seed {} {:<13} forget {:.4} retain {:.4} test {:.4} mia {:.3} {:.2}s",
-            r.seed,
-            r.method,
-            r.forget_accuracy,
-            r.retain_accuracy,
-            r.test_accuracy,
-            r.mia_auc,
-            r.seconds
-        );
-    })?;
-    let summary = summarise(&runs);
+    let verbose = std::io::stderr().is_terminal() || !a.json;
+    let runs = run_matrix(
+        &dataset,
+        &config,
+        &mut |r| {
+            eprintln!(
+                "seed {} {} {:<13} forget {:.4} retain {:.4} test {:.4} mia {:.3} {:.2}s {}",
+                r.seed,
+                r.scenario,
+                r.method,
+                r.forget_accuracy,
+                r.retain_accuracy,
+                r.test_accuracy,
+                r.mia_auc,
+                r.seconds,
+                r.verdict.map_or("", |v| v.as_str())
+            );
+        },
+        &mut |stage| {
+            if verbose {
+                eprintln!("bench: {stage}");
+            }
+        },
+    )?;
+    let summaries = summarise_all(&runs);
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let title = format!(
-        "{} · {} · {} · {} seeds",
-        dataset.name,
-        a.model,
-        config.scenario.label(),
-        a.seeds
-    );
-    let doc = serde_json::json!({"dataset": dataset.name, "config": config, "summary": summary});
+    let doc =
+        serde_json::json!({"dataset": dataset.name, "config": config, "scenarios": summaries});
     std::fs::write(
         a.out.join("results.json"),
         serde_json::to_string_pretty(&doc)?,
     )?;
-    let md = summary.markdown(&title);
+    let md: String = summaries
+        .iter()
+        .map(|s| {
+            let title = format!(
+                "{} · {} · {} · {} seeds",
+                dataset.name, a.model, s.scenario, a.seeds
+            );
+            s.markdown(&title)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     std::fs::write(a.out.join("results.md"), &md)?;
     if a.json {
         json(&doc)?;
