@@ -129,6 +129,11 @@ impl<'a> CollapseGuard<'a> {
         }
     }
 
+    /// The last parameters [`check`](Self::check) found within budget (the original's at first).
+    pub fn last_good(&self) -> &Params {
+        &self.last_good
+    }
+
     /// Marks `stats` as stopped by the guard and returns the last good parameters.
     pub fn stop(self, stats: &mut UnlearnStats, epoch: usize) -> Params {
         stats.collapse_guard_triggered = true;

@@ -189,6 +189,11 @@ impl WarmupAdam {
         }
     }
 
+    /// Multiplies the configured rate by `factor` (the collapse guard's backoff).
+    pub fn scale_lr(&mut self, factor: f64) {
+        self.lr *= factor;
+    }
+
     /// Applies gradient `grad` to `params` (no weight decay).
     pub fn step(&mut self, params: &mut Params, grad: &[f32]) {
         let lr = self.lr() as f32;

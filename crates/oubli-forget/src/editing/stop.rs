@@ -3,6 +3,7 @@
 //! much), checked together by a [`Monitor`].
 
 use crate::common::{rng, CollapseGuard};
+use crate::editing::WarmupAdam;
 use crate::unlearner::{ForgetContext, UnlearnStats};
 use oubli_data::Split;
 use oubli_model::{evaluate, Network, Params};
@@ -108,13 +109,25 @@ fn seeded_slice(split: &Split, seed: u64, stream: &str) -> Split {
     split.subset(&idx)
 }
 
-/// The two stopping rules of a run: the collapse guard, checked after every epoch, and
-/// (for methods that push the forget set away) the [`ForgetTarget`], checked after every
-/// step. Either one ending the run leaves `params` at a state within the guard's budget.
+/// How many times a run may step back from a collapse before the guard ends it. Each
+/// time it halves the learning rate, so the fourth retry moves at 1/16 of the configured rate.
+const MAX_BACKOFFS: usize = 4;
+
+/// The two stopping rules of a run: the collapse guard, checked after every step, and (for
+/// methods that push the forget set away) the [`ForgetTarget`], also checked after every
+/// step.
+///
+/// The guard works as a trust region rather than only as an emergency stop: ascent on a
+/// large forget set (a whole MNIST class) goes from "not yet forgotten" to "collapsed" within
+/// a step or two at a rate that is right for a small one, and stopping there would return the
+/// model unforgotten. So when a step leaves the budget, the run goes back to the last state
+/// within it, halves the learning rate and carries on, up to [`MAX_BACKOFFS`] times; only
+/// then does the guard end the run. Either way `params` stay within the guard's budget.
 pub struct Monitor<'a> {
     guard: Option<CollapseGuard<'a>>,
     target: Option<ForgetTarget<'a>>,
     ended: bool,
+    backoffs: usize,
 }
 
 impl<'a> Monitor<'a> {
@@ -124,23 +137,36 @@ impl<'a> Monitor<'a> {
             guard: Some(CollapseGuard::new(ctx, collapse_budget)),
             target: stop_at_target.then(|| ForgetTarget::new(ctx)),
             ended: false,
+            backoffs: 0,
         }
     }
 
-    /// After a step of epoch `epoch`: true when the run must end because the forget target
-    /// is reached (then `params` are checked by the guard too).
+    /// After a step of epoch `epoch`: true when the run must end, because the forget target
+    /// is reached within budget or because the guard ran out of backoffs (then `params` are
+    /// the last state within budget). When the step left the budget with backoffs to spare,
+    /// `params` go back to the last state within it and `opt`'s rate is halved.
     pub fn after_step(
         &mut self,
         params: &mut Params,
         stats: &mut UnlearnStats,
         epoch: usize,
+        opt: &mut WarmupAdam,
     ) -> bool {
+        let guard = self.guard.as_mut().expect("a stopped run is not resumed");
+        if !guard.check(params) {
+            if self.backoffs == MAX_BACKOFFS {
+                return self.after_epoch(params, stats, epoch);
+            }
+            self.backoffs += 1;
+            *params = guard.last_good().clone();
+            opt.scale_lr(0.5);
+            return false;
+        }
         if !self.target.as_ref().is_some_and(|t| t.reached(params)) {
             return false;
         }
-        if !self.after_epoch(params, stats, epoch) {
-            self.target.as_ref().expect("checked above").note(stats);
-        }
+        stats.epochs = epoch + 1;
+        self.target.as_ref().expect("checked above").note(stats);
         self.ended = true;
         true
     }
@@ -166,6 +192,12 @@ impl<'a> Monitor<'a> {
     /// After the last epoch: notes in `stats` when the run used its whole schedule without
     /// reaching the forget target, so that a weak result is never silent.
     pub fn finish(self, stats: &mut UnlearnStats) {
+        if self.backoffs > 0 {
+            stats.notes.push(format!(
+                "collapse guard: {} step(s) left the retain-accuracy budget; each time the run went back to the last state within it and halved the learning rate",
+                self.backoffs
+            ));
+        }
         if let (Some(target), false) = (self.target, self.ended) {
             stats.notes.push(format!(
                 "ran all {} epochs without reaching the forget target {:.1}%: more epochs or a higher lr would forget more",

@@ -120,7 +120,7 @@ impl Unlearner for L1Sparse {
                 opt.step(&mut params, &grad);
                 stats.steps += 1;
                 stats.sample_gradients += idx.len() as u64;
-                if monitor.after_step(&mut params, &mut stats, epoch) {
+                if monitor.after_step(&mut params, &mut stats, epoch, &mut opt) {
                     break 'run;
                 }
             }

@@ -111,7 +111,7 @@ impl Unlearner for NegGradPlus {
                 opt.step(&mut params, &grad);
                 stats.steps += 1;
                 stats.sample_gradients += n as u64;
-                if monitor.after_step(&mut params, &mut stats, epoch) {
+                if monitor.after_step(&mut params, &mut stats, epoch, &mut opt) {
                     break 'run;
                 }
             }
