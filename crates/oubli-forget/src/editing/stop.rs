@@ -15,8 +15,8 @@ use rand::seq::SliceRandom;
 const TARGET_SAMPLES: usize = 1000;
 
 /// When the forget set counts as forgotten: its accuracy is at or below an estimate of what
-/// a model that never saw it would score. Every method of this family (except `finetune`,
-/// whose schedule is the method) stops there.
+/// a model that never saw it would score. Every method of this family stops there
+/// (`finetune` checks it after each epoch, the others after every step).
 ///
 /// The estimate is per class of the forget samples:
 /// - a class with no sample left in the retain set scores 0: a model trained without it
@@ -113,9 +113,9 @@ fn seeded_slice(split: &Split, seed: u64, stream: &str) -> Split {
 /// time it halves the learning rate, so the fourth retry moves at 1/16 of the configured rate.
 const MAX_BACKOFFS: usize = 4;
 
-/// The two stopping rules of a run: the collapse guard, checked after every step, and (for
-/// methods that push the forget set away) the [`ForgetTarget`], also checked after every
-/// step.
+/// The two stopping rules of a run: the collapse guard and (for methods that push the
+/// forget set away) the [`ForgetTarget`], checked together after every step (or every
+/// [`every`](Monitor::every) steps).
 ///
 /// The guard works as a trust region rather than only as an emergency stop: ascent on a
 /// large forget set (a whole MNIST class) goes from "not yet forgotten" to "collapsed" within
@@ -128,6 +128,8 @@ pub struct Monitor<'a> {
     target: Option<ForgetTarget<'a>>,
     ended: bool,
     backoffs: usize,
+    steps: usize,
+    interval: usize,
 }
 
 impl<'a> Monitor<'a> {
@@ -138,14 +140,35 @@ impl<'a> Monitor<'a> {
             target: stop_at_target.then(|| ForgetTarget::new(ctx)),
             ended: false,
             backoffs: 0,
+            steps: 0,
+            interval: 1,
         }
     }
 
-    /// After a step of epoch `epoch`: true when the run must end, because the forget target
-    /// is reached within budget or because the guard ran out of backoffs (then `params` are
-    /// the last state within budget). When the step left the budget with backoffs to spare,
-    /// `params` go back to the last state within it and `opt`'s rate is halved.
+    /// Checks only every `steps` steps (default 1): for methods whose steps are much cheaper
+    /// than a check's two 1,000-sample forward passes (`finetune`'s small batches).
+    pub fn every(mut self, steps: usize) -> Self {
+        self.interval = steps.max(1);
+        self
+    }
+
+    /// After a step of epoch `epoch`: [`check`](Self::check)s every `every` steps.
     pub fn after_step(
+        &mut self,
+        params: &mut Params,
+        stats: &mut UnlearnStats,
+        epoch: usize,
+        opt: &mut WarmupAdam,
+    ) -> bool {
+        self.steps += 1;
+        self.steps % self.interval == 0 && self.check(params, stats, epoch, opt)
+    }
+
+    /// True when the run must end, because the forget target is reached within budget or
+    /// because the guard ran out of backoffs (then `params` are the last state within
+    /// budget). When `params` left the budget with backoffs to spare, they go back to the
+    /// last state within it and `opt`'s rate is halved.
+    pub fn check(
         &mut self,
         params: &mut Params,
         stats: &mut UnlearnStats,
