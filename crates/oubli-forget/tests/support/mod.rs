@@ -122,6 +122,16 @@ impl Scenario {
         method: &str,
         stored: Option<&StoredUpdates>,
     ) -> (Params, oubli_forget::UnlearnStats) {
+        self.run_with(method, None, stored)
+    }
+
+    /// Runs a registered method with `config` (a JSON object of the fields to override).
+    pub fn run_with(
+        &self,
+        method: &str,
+        config: Option<&serde_json::Value>,
+        stored: Option<&StoredUpdates>,
+    ) -> (Params, oubli_forget::UnlearnStats) {
         let ctx = ForgetContext {
             net: &self.net,
             original: &self.original,
@@ -132,7 +142,7 @@ impl Scenario {
             seed: 1,
             stored_updates: stored,
         };
-        let ran = find(method).unwrap().run(None, &ctx).unwrap();
+        let ran = find(method).unwrap().run(config, &ctx).unwrap();
         (ran.unlearned.params, ran.unlearned.stats)
     }
 
