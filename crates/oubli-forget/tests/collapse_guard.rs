@@ -16,7 +16,10 @@ fn a_rate_far_too_high_backs_off_and_still_forgets_the_class() {
     let after = s.accuracies(&params);
     eprintln!("{before:?} -> {after:?} {stats:?}");
     assert!(
-        stats.notes.iter().any(|n| n.contains("halved the learning rate")),
+        stats
+            .notes
+            .iter()
+            .any(|n| n.contains("halved the learning rate")),
         "the guard never stepped back: {:?}",
         stats.notes
     );
@@ -24,7 +27,10 @@ fn a_rate_far_too_high_backs_off_and_still_forgets_the_class() {
     assert!(after.forget <= 0.10, "class not forgotten: {after:?}");
     // The guard watches a 1,000-sample slice of the retain set: on the whole set the
     // result may sit a little outside its 3 points (here 3.1).
-    assert!(after.retain >= before.retain - 0.035, "{after:?} vs {before:?}");
+    assert!(
+        after.retain >= before.retain - 0.035,
+        "{after:?} vs {before:?}"
+    );
 }
 
 #[test]
@@ -37,5 +43,8 @@ fn without_backoffs_left_the_guard_ends_the_run_within_budget() {
     let after = s.accuracies(&params);
     eprintln!("{before:?} -> {after:?} {stats:?}");
     assert!(stats.collapse_guard_triggered, "{:?}", stats.notes);
-    assert!(after.retain + 0.03 + 0.01 >= before.retain, "{after:?} vs {before:?}");
+    assert!(
+        after.retain + 0.03 + 0.01 >= before.retain,
+        "{after:?} vs {before:?}"
+    );
 }

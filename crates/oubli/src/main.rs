@@ -47,6 +47,13 @@ enum Command {
 }
 
 fn main() {
+    // Rust ignores SIGPIPE, so printing to a closed pipe (`oubli methods | head -1`) would
+    // panic; the default action ends the process quietly, as for any Unix filter.
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(a) => cmd::train::run(a),

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 /// Prints `value` as pretty JSON on stdout. A closed pipe (`oubli … --json | head`) ends
-/// the program quietly instead of panicking, as Unix tools do.
+/// the program quietly instead of panicking, as Unix tools do (on Unix `main` restores
+/// SIGPIPE's default action, which ends it first; this is the fallback elsewhere).
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     use std::io::Write;
     let text = serde_json::to_string_pretty(value)?;

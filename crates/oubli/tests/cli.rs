@@ -359,3 +359,19 @@ fn verify_catches_noop_and_writes_the_report() {
     assert!(html.contains("<svg") && html.contains("not_forgotten"));
     assert!(report.join("report.json").is_file());
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // The reading end is closed before the child starts, so its first write meets a pipe
+    // without readers (`oubli methods | head -0`), whatever the scheduling.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_oubli"))
+        .arg("methods")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}
