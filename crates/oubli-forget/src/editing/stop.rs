@@ -161,7 +161,7 @@ impl<'a> Monitor<'a> {
         opt: &mut WarmupAdam,
     ) -> bool {
         self.steps += 1;
-        self.steps % self.interval == 0 && self.check(params, stats, epoch, opt)
+        self.steps.is_multiple_of(self.interval) && self.check(params, stats, epoch, opt)
     }
 
     /// True when the run must end, because the forget target is reached within budget or
