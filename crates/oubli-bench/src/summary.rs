@@ -15,7 +15,8 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn of(values: &[f64]) -> Self {
+    /// Mean and sample standard deviation of `values`.
+    pub fn of(values: &[f64]) -> Self {
         let n = values.len().max(1) as f64;
         let mean = values.iter().sum::<f64>() / n;
         let var = if values.len() > 1 {

@@ -375,3 +375,81 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(out.status.code(), Some(101), "{err}");
 }
+
+#[test]
+fn verify_summarises_several_runs_with_the_worst_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n);
+    let (orig, noop, ft1, ft2) = (
+        path("o.safetensors"),
+        path("noop.safetensors"),
+        path("ft1.safetensors"),
+        path("ft2.safetensors"),
+    );
+    ok_json(&[
+        "train",
+        "--epochs",
+        "20",
+        "--lr",
+        "3e-3",
+        "--out",
+        s(&orig),
+        "--json",
+    ]);
+    for (method, seed, out) in [
+        ("noop", "0", &noop),
+        ("neggrad-plus", "1", &ft1),
+        ("neggrad-plus", "2", &ft2),
+    ] {
+        ok_json(&[
+            "forget",
+            "--model",
+            s(&orig),
+            "--method",
+            method,
+            "--forget-class",
+            "3",
+            "--seed",
+            seed,
+            "--out",
+            s(out),
+            "--json",
+        ]);
+    }
+    let verify = |unlearned: &[&std::path::Path], out: &str| {
+        let mut args = vec![
+            "verify",
+            "--original",
+            s(&orig),
+            "--forget-class",
+            "3",
+            "--shadows",
+            "0",
+        ];
+        for u in unlearned {
+            args.extend(["--unlearned", s(u)]);
+        }
+        let report = path(out);
+        let report = report.to_str().unwrap().to_string();
+        args.extend(["--out", &report, "--json"]);
+        let got = oubli(&args);
+        let v: Value = serde_json::from_slice(&got.stdout).unwrap();
+        (got.status.code(), v)
+    };
+    let (code, v) = verify(&[&ft1, &ft2], "two");
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["verdict"], "forgotten");
+    assert_eq!(v["runs"], 2);
+    keys(
+        &v,
+        &["avg_gap", "attacks", "js_divergence_forget", "reports"],
+    );
+    assert!(v["avg_gap"]["std"].as_f64().unwrap() >= 0.0);
+    assert!(path("two/run-2/report.html").exists() && path("two/summary.json").exists());
+    let (code, v) = verify(&[&ft1, &noop], "mixed");
+    assert_eq!(code, Some(3), "one run that did nothing fails the set: {v}");
+    assert_eq!(
+        v["verdicts"],
+        serde_json::json!(["forgotten", "not_forgotten"])
+    );
+}

@@ -6,9 +6,10 @@ use crate::args::{read_toml, DatasetArgs, ForgetSpecArgs};
 use crate::output::{json, pct};
 use anyhow::Context;
 use clap::Args;
-use oubli_audit::{audit, AuditConfig};
+use oubli_audit::{AuditConfig, Auditor};
+use oubli_bench::Stat;
 use oubli_model::file::ModelFile;
-use oubli_verify::Verdict;
+use oubli_verify::{AttackResult, Report, Verdict};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,9 +20,10 @@ pub struct VerifyArgs {
     /// The model before forgetting.
     #[arg(long)]
     pub original: PathBuf,
-    /// The model after forgetting.
-    #[arg(long)]
-    pub unlearned: PathBuf,
+    /// The model after forgetting. Repeat it for several runs of a method (other seeds):
+    /// each gets its own report in `OUT/run-N/`, and the summary gives mean ± std.
+    #[arg(long, required = true)]
+    pub unlearned: Vec<PathBuf>,
     /// The retrain-from-scratch oracle, if you have it.
     #[arg(long, conflicts_with = "retrain")]
     pub retrained: Option<PathBuf>,
@@ -58,7 +60,11 @@ pub struct VerifyArgs {
 /// Runs `oubli verify`. Exit code 0 `forgotten`, 3 `not_forgotten`, 4 `inconclusive`.
 pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
     let original = ModelFile::load(&a.original)?;
-    let unlearned = ModelFile::load(&a.unlearned)?;
+    let unlearned: Vec<ModelFile> = a
+        .unlearned
+        .iter()
+        .map(|p| ModelFile::load(p).with_context(|| format!("loading {}", p.display())))
+        .collect::<Result<_, _>>()?;
     let retrained = a
         .retrained
         .as_ref()
@@ -77,33 +83,33 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
         anyhow::bail!("--challenge-runs needs --method (the method to rerun)");
     }
     let verbose = std::io::stderr().is_terminal() || !a.json;
-    let report = audit(
+    let mut progress = |msg: &str| {
+        if verbose {
+            eprintln!("verify: {msg}");
+        }
+    };
+    let method = a.method.as_deref().map(|m| (m, None));
+    let auditor = Auditor::prepare(
         &original,
-        &unlearned,
         retrained.as_ref(),
         &dataset,
         &selection,
-        a.method.as_deref().map(|m| (m, None)),
+        method.filter(|_| config.u_lira),
         &config,
-        &mut |msg| {
-            if verbose {
-                eprintln!("verify: {msg}");
-            }
-        },
+        &mut progress,
     )?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    if unlearned.len() > 1 {
+        return several(&a, &auditor, &unlearned, method, &mut progress);
+    }
+    let report = auditor.audit(&unlearned[0], method, &mut progress)?;
     report
         .write_to_dir(&a.out)
         .with_context(|| format!("writing the report to {}", a.out.display()))?;
     let html = a.out.join("report.html");
     let verdict = serde_json::to_value(report.verdict)?;
     if a.json {
-        let attacks: Vec<_> = report
-            .attacks
-            .unlearned
-            .iter()
-            .map(|r| json!({"name": r.name, "accuracy": r.accuracy, "auc": r.auc, "tpr_at_1pct_fpr": r.tpr_at_1pct_fpr}))
-            .collect();
+        let attacks = attack_rows(&report);
         json(&json!({
             "verdict": verdict,
             "reasons": report.reasons,
@@ -156,9 +162,105 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
         }
         println!("\nreport: {} (and report.json)", html.display());
     }
-    Ok(match report.verdict {
+    Ok(exit_code(report.verdict))
+}
+
+/// The exit code of a verdict: 0 `forgotten`, 3 `not_forgotten`, 4 `inconclusive`.
+fn exit_code(v: Verdict) -> i32 {
+    match v {
         Verdict::Forgotten => 0,
         Verdict::NotForgotten => 3,
         Verdict::Inconclusive => 4,
-    })
+    }
+}
+
+/// The attacks of one report's unlearned model, as `--json` prints them.
+fn attack_rows(report: &Report) -> Vec<serde_json::Value> {
+    report
+        .attacks
+        .unlearned
+        .iter()
+        .map(|r| json!({"name": r.name, "accuracy": r.accuracy, "auc": r.auc, "tpr_at_1pct_fpr": r.tpr_at_1pct_fpr}))
+        .collect()
+}
+
+/// Several unlearned runs against the same evidence: one report each in `OUT/run-N/`,
+/// mean ± std of the numbers, and the overall verdict: `not_forgotten` if any run is,
+/// else `inconclusive` if any run is, else `forgotten`.
+fn several(
+    a: &VerifyArgs,
+    auditor: &Auditor,
+    unlearned: &[ModelFile],
+    method: Option<(&str, Option<&serde_json::Value>)>,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<i32> {
+    let mut reports = Vec::new();
+    for (i, model) in unlearned.iter().enumerate() {
+        progress(&format!("run {}/{}", i + 1, unlearned.len()));
+        let report = auditor.audit(model, method, progress)?;
+        let dir = a.out.join(format!("run-{}", i + 1));
+        std::fs::create_dir_all(&dir)?;
+        report
+            .write_to_dir(&dir)
+            .with_context(|| format!("writing the report to {}", dir.display()))?;
+        reports.push((dir, report));
+    }
+    let verdicts: Vec<Verdict> = reports.iter().map(|(_, r)| r.verdict).collect();
+    let overall = [Verdict::NotForgotten, Verdict::Inconclusive]
+        .into_iter()
+        .find(|v| verdicts.contains(v))
+        .unwrap_or(Verdict::Forgotten);
+    let stat = |f: &dyn Fn(&Report) -> Option<f64>| {
+        let v: Vec<f64> = reports.iter().filter_map(|(_, r)| f(r)).collect();
+        (!v.is_empty()).then(|| Stat::of(&v))
+    };
+    let names: Vec<String> = reports[0]
+        .1
+        .attacks
+        .unlearned
+        .iter()
+        .map(|x| x.name.clone())
+        .collect();
+    let attacks: Vec<_> = names
+        .iter()
+        .map(|n| {
+            let pick = |f: fn(&AttackResult) -> f64| {
+                stat(&|r: &Report| r.attacks.unlearned.iter().find(|x| &x.name == n).map(f))
+            };
+            json!({"name": n, "accuracy": pick(|x| x.accuracy), "auc": pick(|x| x.auc), "tpr_at_1pct_fpr": pick(|x| x.tpr_at_1pct_fpr)})
+        })
+        .collect();
+    let summary = json!({
+        "verdict": overall,
+        "verdicts": verdicts,
+        "runs": reports.len(),
+        "avg_gap": stat(&|r| Some(r.avg_gap)),
+        "forget_accuracy": stat(&|r| Some(r.accuracies.unlearned.forget)),
+        "retain_accuracy": stat(&|r| Some(r.accuracies.unlearned.retain)),
+        "test_accuracy": stat(&|r| Some(r.accuracies.unlearned.test)),
+        "attacks": attacks,
+        "js_divergence_forget": stat(&|r| r.js_divergence_forget),
+        "js_divergence_test": stat(&|r| r.js_divergence_test),
+        "reports": reports.iter().map(|(d, _)| d.join("report.html").display().to_string()).collect::<Vec<_>>(),
+    });
+    std::fs::write(
+        a.out.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?,
+    )?;
+    if a.json {
+        json(&summary)?;
+    } else {
+        println!("verdict over {} runs: {overall}", reports.len());
+        for (i, (dir, r)) in reports.iter().enumerate() {
+            println!(
+                "  run {}: {} (average gap {:.2} points) {}",
+                i + 1,
+                r.verdict,
+                r.avg_gap * 100.0,
+                dir.join("report.html").display()
+            );
+        }
+        println!("summary: {}", a.out.join("summary.json").display());
+    }
+    Ok(exit_code(overall))
 }
