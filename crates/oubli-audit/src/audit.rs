@@ -60,9 +60,14 @@ pub fn audit(
     config: &AuditConfig,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Report, AuditError> {
-    let u_lira = method_for_runs.filter(|_| config.u_lira);
     let auditor = Auditor::prepare(
-        original, retrained, dataset, selection, u_lira, config, progress,
+        original,
+        retrained,
+        dataset,
+        selection,
+        method_for_runs,
+        config,
+        progress,
     )?;
     auditor.audit(unlearned, method_for_runs, progress)
 }
@@ -99,8 +104,8 @@ pub struct Auditor {
 impl Auditor {
     /// Resolves the sets, trains the oracle when `retrained` is `None`,
     /// evaluates and attacks the original and the oracle, trains LiRA's
-    /// shadows (running `u_lira_method` inside each, for U-LiRA) and measures
-    /// the oracle's relearn time.
+    /// shadows (running `u_lira_method` inside each when
+    /// [`AuditConfig::u_lira`] is set) and measures the oracle's relearn time.
     pub fn prepare(
         original: &ModelFile,
         retrained: Option<&ModelFile>,
@@ -139,6 +144,12 @@ impl Auditor {
         let train_config = train_config.validate()?;
         let net = Network::new(spec.clone())?;
         let mut notes = Vec::new();
+        let u_lira_method = u_lira_method.filter(|_| config.u_lira);
+        if config.u_lira && config.shadows > 0 && u_lira_method.is_none() {
+            notes.push(
+                "U-LiRA skipped: no unlearning method was given to run inside shadows".into(),
+            );
+        }
 
         let t = Instant::now();
         let oracle = match retrained {

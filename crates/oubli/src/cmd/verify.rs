@@ -94,7 +94,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
         retrained.as_ref(),
         &dataset,
         &selection,
-        method.filter(|_| config.u_lira),
+        method,
         &config,
         &mut progress,
     )?;
