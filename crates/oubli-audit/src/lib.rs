@@ -46,6 +46,15 @@
 //! attacks. It is reported only; it cannot enter the verdict, which needs
 //! an attack on all three models.
 //!
+//! ## Several models, one oracle
+//!
+//! [`audit`] is [`Auditor::prepare`] (the oracle, the original's and the
+//! oracle's outputs and attacks, the shadows, the oracle's relearn time)
+//! followed by [`Auditor::audit`] of the one unlearned model. To audit
+//! several models of the same request (seeds of a method, or every method of
+//! `oubli bench`), prepare once and audit each: the shared evidence, and its
+//! cost, are paid once.
+//!
 //! ## Cost
 //!
 //! LiRA's K shadow models dominate: each is a full training run on the
