@@ -2,7 +2,7 @@
 //! U-LiRA inside the shadows, and the report files.
 
 mod support;
-use oubli_audit::{audit, AuditConfig};
+use oubli_audit::{audit, AuditConfig, Auditor};
 use oubli_data::Selection;
 use support::*;
 
@@ -26,18 +26,12 @@ fn challenge_score_punishes_a_deterministic_noop_and_rewards_retraining() {
         relearn_max_steps: 50,
         ..AuditConfig::default()
     };
+    // One prepared auditor serves every model below: the same oracle and evidence.
+    let auditor = Auditor::prepare(&original, None, &ds, &sel, None, &config, &mut |_| {}).unwrap();
     let noop_model = noop(&original, &ds, &sel);
-    let report = audit(
-        &original,
-        &noop_model,
-        None,
-        &ds,
-        &sel,
-        Some(("noop", None)),
-        &config,
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = auditor
+        .audit(&noop_model, Some(("noop", None)), &mut |_| {})
+        .unwrap();
     let noop_score = report
         .challenge
         .expect("challenge_runs > 0 and a method was given");
@@ -46,17 +40,9 @@ fn challenge_score_punishes_a_deterministic_noop_and_rewards_retraining() {
     assert_eq!(noop_score.num_models, 4);
     assert_eq!(noop_score.forgetting_quality, 0.0);
     let exact = independent_retrain(&original, &ds, &sel, 777);
-    let report = audit(
-        &original,
-        &exact,
-        None,
-        &ds,
-        &sel,
-        Some(("retrain", None)),
-        &config,
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = auditor
+        .audit(&exact, Some(("retrain", None)), &mut |_| {})
+        .unwrap();
     let retrain_score = report.challenge.unwrap();
     eprintln!(
         "challenge F: noop {} retrain {} (score {})",
@@ -65,17 +51,7 @@ fn challenge_score_punishes_a_deterministic_noop_and_rewards_retraining() {
     assert!(retrain_score.forgetting_quality > 0.1, "{retrain_score:?}");
     assert!(report.timings.contains_key("challenge"));
     // Without a method the score is skipped, and the report says why.
-    let report = audit(
-        &original,
-        &exact,
-        None,
-        &ds,
-        &sel,
-        None,
-        &config,
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = auditor.audit(&exact, None, &mut |_| {}).unwrap();
     assert!(report.challenge.is_none());
     assert!(report.inputs.details["challenge score"].contains("no unlearning method"));
 }
