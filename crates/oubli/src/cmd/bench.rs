@@ -5,7 +5,7 @@ use crate::output::json;
 use anyhow::Context;
 use clap::Args;
 use oubli_audit::AuditConfig;
-use oubli_bench::{run_matrix, summarise_all, BenchConfig, Scenario};
+use oubli_bench::{run_matrix, summarise_all, BenchConfig, RunRecord, Scenario};
 use oubli_model::TrainConfig;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -97,6 +97,13 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
         audit,
     };
     let verbose = std::io::stderr().is_terminal() || !a.json;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    // The files are rewritten after every seed, so a long matrix that is stopped (or
+    // fails) part-way still leaves the seeds it finished.
+    let mut done = Vec::new();
+    let mut write_error = None;
+    let last_method = config.methods.iter().rfind(|m| *m != "retrain").cloned();
+    let last_scenario = config.scenarios.last().map(Scenario::label);
     let runs = run_matrix(
         &dataset,
         &config,
@@ -113,6 +120,12 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
                 r.seconds,
                 r.verdict.map_or("", |v| v.as_str())
             );
+            done.push(r.clone());
+            let seed_finished = Some(&r.method) == last_method.as_ref()
+                && Some(&r.scenario) == last_scenario.as_ref();
+            if seed_finished && write_error.is_none() {
+                write_error = write_results(&a, &dataset.name, &config, &done).err();
+            }
         },
         &mut |stage| {
             if verbose {
@@ -120,26 +133,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
             }
         },
     )?;
-    let summaries = summarise_all(&runs);
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let doc =
-        serde_json::json!({"dataset": dataset.name, "config": config, "scenarios": summaries});
-    std::fs::write(
-        a.out.join("results.json"),
-        serde_json::to_string_pretty(&doc)?,
-    )?;
-    let md: String = summaries
-        .iter()
-        .map(|s| {
-            let title = format!(
-                "{} · {} · {} · {} seeds",
-                dataset.name, a.model, s.scenario, a.seeds
-            );
-            s.markdown(&title)
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(a.out.join("results.md"), &md)?;
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    let (doc, md) = write_results(&a, &dataset.name, &config, &runs)?;
     if a.json {
         json(&doc)?;
     } else {
@@ -147,4 +144,31 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
         println!("wrote {}/results.json and results.md", a.out.display());
     }
     Ok(0)
+}
+
+/// Writes `results.json` and `results.md` for `runs`; returns the JSON document and the
+/// Markdown.
+fn write_results(
+    a: &BenchArgs,
+    dataset: &str,
+    config: &BenchConfig,
+    runs: &[RunRecord],
+) -> anyhow::Result<(serde_json::Value, String)> {
+    let summaries = summarise_all(runs);
+    let seeds = runs.iter().map(|r| r.seed).max().map_or(0, |s| s + 1);
+    let doc = serde_json::json!({"dataset": dataset, "config": config, "scenarios": summaries});
+    std::fs::write(
+        a.out.join("results.json"),
+        serde_json::to_string_pretty(&doc)?,
+    )?;
+    let md: String = summaries
+        .iter()
+        .map(|s| {
+            let title = format!("{dataset} · {} · {} · {seeds} seeds", a.model, s.scenario);
+            s.markdown(&title)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(a.out.join("results.md"), &md)?;
+    Ok((doc, md))
 }
