@@ -8,20 +8,17 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use oubli_data::{Dataset, Selection, Split};
-use oubli_forget::{find, partition, training_data, ForgetContext, ForgetError};
+use oubli_forget::{find, partition, training_data, ForgetContext};
 use oubli_model::file::ModelFile;
 use oubli_model::{Network, Params, TrainConfig, ValidTrainConfig};
-use oubli_verify::{
-    average_gap, js_divergence, l2_distance, AttackResult, PerModel, RelearnSteps, Report, Verdict,
-    WeightDistances,
-};
+use oubli_verify::{AttackResult, Report};
 
-use crate::challenge::ChallengePlan;
-use crate::describe::Facts;
-use crate::outputs::{ModelOutputs, SetOutputs, Sets};
+use crate::outputs::{ModelOutputs, Sets};
 use crate::relearn::Relearn;
 use crate::shadows::{choose_sorted, rng, train_shadows, ShadowPlan, Shadows, TargetPool};
 use crate::{AuditConfig, AuditError};
+
+mod examine;
 
 /// Forget samples on which relearning progress is checked after each step.
 const RELEARN_CHECK_SAMPLES: usize = 1000;
@@ -290,191 +287,6 @@ impl Auditor {
     /// The retrained oracle's parameters.
     pub fn oracle(&self) -> &Params {
         &self.oracle
-    }
-
-    /// Audits one unlearned model against the prepared evidence.
-    /// `method_for_runs` names the method that produced it; it is only needed
-    /// for `challenge_runs > 0`.
-    pub fn audit(
-        &self,
-        unlearned: &ModelFile,
-        method_for_runs: Option<(&str, Option<&serde_json::Value>)>,
-        progress: &mut dyn FnMut(&str),
-    ) -> Result<Report, AuditError> {
-        let started = Instant::now();
-        let mut timings = self.timings.clone();
-        let seed = self.config.seed;
-        let net = &self.net;
-        let spec = net.spec();
-        if unlearned.lineage.spec != *spec {
-            return Err(mismatch("unlearned", unlearned, spec));
-        }
-        if let Some((method, _)) = method_for_runs {
-            find(method)?;
-        }
-        let mut notes = self.notes.clone();
-        let models = PerModel {
-            original: &self.original,
-            unlearned: &unlearned.params,
-            retrained: &self.oracle,
-        };
-        progress("evaluating and attacking the unlearned model");
-        let t = Instant::now();
-        let sets = Sets {
-            forget: &self.forget,
-            retain: &self.retain_eval,
-            test: &self.test,
-        };
-        let unlearned_outputs = ModelOutputs::compute(net, models.unlearned, &sets);
-        let outputs = PerModel {
-            original: &self.outputs.0,
-            unlearned: &unlearned_outputs,
-            retrained: &self.outputs.1,
-        };
-        let mut attacks = PerModel {
-            original: self.attacks.0.clone(),
-            unlearned: unlearned_outputs.attacks(seed),
-            retrained: self.attacks.1.clone(),
-        };
-        if let Some((shadows, pool)) = &self.lira {
-            let phi = pool.phi(net, models.unlearned);
-            attacks
-                .unlearned
-                .push(shadows.attack(phi.clone(), pool.members));
-            if let Some(u) = shadows.u_lira_attack(phi, pool.members) {
-                attacks.unlearned.push(u);
-            }
-        }
-        timings.insert("unlearned_outputs".to_string(), t.elapsed().as_secs_f64());
-
-        let k = spec.num_classes;
-        let js = |f: fn(&ModelOutputs) -> &SetOutputs| {
-            js_divergence(&f(outputs.unlearned).probs, &f(outputs.retrained).probs, k)
-        };
-        let (js_forget, js_test) = (js(|o| &o.forget), js(|o| &o.test));
-        let l2 = |a: &Params, b: &Params| Some(l2_distance(&a.data, &b.data));
-        let weight_l2 = WeightDistances {
-            unlearned_to_original: l2(models.unlearned, models.original),
-            unlearned_to_retrained: l2(models.unlearned, models.retrained),
-            original_to_retrained: l2(models.original, models.retrained),
-        };
-
-        progress("measuring relearn time");
-        let t = Instant::now();
-        let relearn_steps = RelearnSteps {
-            target_accuracy: self.relearn_target,
-            budget: self.config.relearn_max_steps as u64,
-            unlearned: self.relearn().steps(models.unlearned),
-            retrained: self.relearn_retrained,
-        };
-        timings.insert("relearn".to_string(), t.elapsed().as_secs_f64());
-
-        let (challenge, challenge_details) =
-            self.challenge(method_for_runs, &mut notes, &mut timings, progress)?;
-
-        let accuracies = PerModel {
-            original: outputs.original.accuracies(),
-            unlearned: outputs.unlearned.accuracies(),
-            retrained: outputs.retrained.accuracies(),
-        };
-        let mia = |a: &[AttackResult]| {
-            a.iter()
-                .find(|x| x.name == "confidence_mia")
-                .and_then(|x| x.extra.get("mia_efficacy").copied())
-        };
-        let avg_gap = average_gap(
-            &accuracies.unlearned,
-            &accuracies.retrained,
-            mia(&attacks.unlearned).zip(mia(&attacks.retrained)),
-        );
-        // The shared preparation counts in full for every audit: it is what
-        // one `oubli verify` run would have spent.
-        let total =
-            timings.get("prepare").copied().unwrap_or(0.0) + started.elapsed().as_secs_f64();
-        timings.insert("total".to_string(), total);
-        let facts = Facts {
-            dataset: &self.dataset,
-            unlearned,
-            selection: &self.selection,
-            forget: &self.forget,
-            retain: &self.retain,
-            retain_eval: self.retain_eval.len(),
-            oracle_fingerprint: self.oracle_fingerprint.as_deref(),
-            lira: self.lira_details.clone(),
-            challenge: challenge_details,
-            notes,
-            seed,
-        };
-        let mut report = Report {
-            inputs: facts.describe(),
-            accuracies,
-            avg_gap,
-            attacks,
-            js_divergence_forget: Some(js_forget),
-            js_divergence_test: Some(js_test),
-            weight_l2: Some(weight_l2),
-            relearn_steps: Some(relearn_steps),
-            challenge,
-            verdict: Verdict::Inconclusive,
-            reasons: Vec::new(),
-            thresholds: self.config.thresholds,
-            loss_samples: PerModel {
-                original: outputs.original.loss_samples(LOSS_SAMPLES, seed),
-                unlearned: outputs.unlearned.loss_samples(LOSS_SAMPLES, seed),
-                retrained: outputs.retrained.loss_samples(LOSS_SAMPLES, seed),
-            },
-            timings,
-        };
-        report.apply_verdict();
-        progress(&format!("verdict: {}", report.verdict));
-        Ok(report)
-    }
-
-    /// The NeurIPS 2023 challenge score, when asked for and possible, and a
-    /// line saying how it ran or why not.
-    fn challenge(
-        &self,
-        method: Option<(&str, Option<&serde_json::Value>)>,
-        notes: &mut Vec<String>,
-        timings: &mut BTreeMap<String, f64>,
-        progress: &mut dyn FnMut(&str),
-    ) -> Result<(Option<oubli_verify::ChallengeScore>, String), AuditError> {
-        let runs = self.config.challenge_runs;
-        let Some(method) = method.filter(|_| runs > 0) else {
-            let why = if runs == 0 {
-                "skipped (challenge_runs = 0)"
-            } else {
-                "skipped: no unlearning method was given to rerun"
-            };
-            return Ok((None, why.to_string()));
-        };
-        let t = Instant::now();
-        let plan = ChallengePlan {
-            net: &self.net,
-            original: &self.original,
-            train_config: &self.train_config,
-            forget: &self.forget,
-            retain: &self.retain,
-            retain_eval: &self.retain_eval,
-            test: &self.test,
-            runs,
-            method,
-        };
-        let score = match plan.score(progress) {
-            Ok(s) => Some(s),
-            // A method that needs stored updates cannot be rerun here;
-            // the other evidence still stands.
-            Err(AuditError::Forget(e @ ForgetError::Unsupported { .. })) => {
-                notes.push(format!("challenge score skipped: {e}"));
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        timings.insert("challenge".to_string(), t.elapsed().as_secs_f64());
-        Ok((
-            score,
-            format!("{runs} runs of `{}` and {runs} retrains", method.0),
-        ))
     }
 }
 
