@@ -97,8 +97,10 @@ fn bad_teacher_forgets() {
 }
 
 #[test]
-#[ignore = "random 10%: forget accuracy stays at the original's 99.3% (oracle 97.9%, test 95.8% vs 98.1%); \
-            the retain distillation restores what the KL ascent moved (2 of 6 seeds pass); class forgetting passes, see scrub_forgets_a_class"]
+#[ignore = "random 10%: forget accuracy stays at the original's 99.3% (oracle 97.9%); the KL max-steps \
+            push retain samples as hard as forget samples, so the collapse guard ends them before any forget \
+            sample flips (tried lr 0.005-0.02, T 1-2, more max epochs, smaller forget batches, Adam); \
+            class forgetting passes, see scrub_forgets_a_class"]
 fn scrub_forgets() {
     class_and_random("scrub");
 }
