@@ -75,7 +75,9 @@ pub fn audit(
 /// relearn time only; the shadows and the oracle are reused).
 pub struct Auditor {
     config: AuditConfig,
-    dataset: Dataset,
+    /// Only its name is kept: the audit needs the forget, retain and test splits, not the
+    /// whole dataset (a copy of MNIST per audit otherwise).
+    dataset_name: String,
     selection: Selection,
     net: Network,
     train_config: ValidTrainConfig,
@@ -234,14 +236,14 @@ impl Auditor {
         let relearn_target = (original_check - RELEARN_SLACK).max(0.0);
         let mut auditor = Self {
             config: config.clone(),
-            dataset: dataset.clone(),
+            dataset_name: dataset.name.clone(),
             selection: selection.clone(),
             net,
             train_config,
             forget,
             retain,
             retain_eval,
-            test: data.test.clone(),
+            test: data.test,
             original: original.params.clone(),
             oracle,
             oracle_fingerprint: retrained.map(|m| m.lineage.trained_ids_fingerprint.clone()),

@@ -3,14 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use oubli_data::{fingerprint, Dataset, Selection, Split};
+use oubli_data::{fingerprint, Selection, Split};
 use oubli_model::file::ModelFile;
 use oubli_verify::InputsDescription;
 
 /// What the report's header says about the inputs.
 pub(crate) struct Facts<'a> {
-    /// The dataset as given (its test split is the audit's).
-    pub dataset: &'a Dataset,
+    /// The dataset's name.
+    pub dataset_name: &'a str,
+    /// Test samples (the audit's test split).
+    pub test_samples: usize,
     /// The audited model (its lineage names the method).
     pub unlearned: &'a ModelFile,
     /// The forget request.
@@ -40,7 +42,7 @@ impl Facts<'_> {
         let lineage = &self.unlearned.lineage;
         let method = lineage.method.as_str();
         let mut details: BTreeMap<String, String> = [
-            ("dataset", self.dataset.name.clone()),
+            ("dataset", self.dataset_name.to_string()),
             ("model", lineage.spec.arch_name().to_string()),
             ("method", method.to_string()),
             ("forget set", summarise(self.selection)),
@@ -49,7 +51,7 @@ impl Facts<'_> {
                 "retain samples",
                 format!("{} ({} evaluated)", self.retain.len(), self.retain_eval),
             ),
-            ("test samples", self.dataset.test.len().to_string()),
+            ("test samples", self.test_samples.to_string()),
             (
                 "retrained oracle",
                 if self.oracle_fingerprint.is_some() {
@@ -96,7 +98,7 @@ impl Facts<'_> {
             title: format!(
                 "Unlearning audit: {} {} samples forgotten by {method}",
                 self.forget.len(),
-                self.dataset.name
+                self.dataset_name
             ),
             description: format!(
                 "The unlearned model is compared with a model retrained from scratch without the forget set, on \
@@ -105,7 +107,7 @@ impl Facts<'_> {
                  was anything to forget. {} forget, {} retain and {} test samples.",
                 self.forget.len(),
                 self.retain.len(),
-                self.dataset.test.len()
+                self.test_samples
             ),
             details,
         }

@@ -120,7 +120,8 @@ impl Auditor {
             timings.get("prepare").copied().unwrap_or(0.0) + started.elapsed().as_secs_f64();
         timings.insert("total".to_string(), total);
         let facts = Facts {
-            dataset: &self.dataset,
+            dataset_name: &self.dataset_name,
+            test_samples: self.test.len(),
             unlearned,
             selection: &self.selection,
             forget: &self.forget,
