@@ -15,7 +15,9 @@ mod summary;
 
 pub use matrix::{run_matrix, AttackRecord, BenchConfig, RunRecord};
 pub use scenario::Scenario;
-pub use summary::{summarise, summarise_all, AttackSummary, MethodSummary, Stat, Summary};
+pub use summary::{
+    summarise, summarise_all, summarise_attacks, AttackSummary, MethodSummary, Stat, Summary,
+};
 
 /// Everything that can go wrong in a benchmark.
 #[derive(Debug, thiserror::Error)]

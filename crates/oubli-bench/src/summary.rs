@@ -1,6 +1,6 @@
 //! Mean ± std over seeds, gaps to the oracle, speed-ups; rendered as JSON and Markdown.
 
-use crate::matrix::RunRecord;
+use crate::matrix::{AttackRecord, RunRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -29,6 +29,12 @@ impl Stat {
             std: var.sqrt(),
         }
     }
+    /// Mean and sample standard deviation of the values present; none if none is.
+    pub fn of_present(values: impl IntoIterator<Item = Option<f64>>) -> Option<Self> {
+        let v: Vec<f64> = values.into_iter().flatten().collect();
+        (!v.is_empty()).then(|| Self::of(&v))
+    }
+
     fn pct(&self) -> String {
         format!("{:.2} ± {:.2}", self.mean * 100.0, self.std * 100.0)
     }
@@ -174,7 +180,12 @@ pub fn summarise(runs: &[RunRecord]) -> Summary {
                     .iter()
                     .filter(|r| r.collapse_guard_triggered)
                     .count(),
-                attacks: attack_summaries(&rows),
+                attacks: summarise_attacks(
+                    &rows
+                        .iter()
+                        .map(|r| r.attacks.as_slice())
+                        .collect::<Vec<_>>(),
+                ),
                 verdicts: rows.iter().filter_map(|r| r.verdict).fold(
                     BTreeMap::new(),
                     |mut m, v| {
@@ -182,8 +193,10 @@ pub fn summarise(runs: &[RunRecord]) -> Summary {
                         m
                     },
                 ),
-                js_divergence_forget: stat_of_some(rows.iter().map(|r| r.js_divergence_forget)),
-                relearn_steps: stat_of_some(rows.iter().map(|r| r.relearn_steps.map(|s| s as f64))),
+                js_divergence_forget: Stat::of_present(rows.iter().map(|r| r.js_divergence_forget)),
+                relearn_steps: Stat::of_present(
+                    rows.iter().map(|r| r.relearn_steps.map(|s| s as f64)),
+                ),
                 relearn_censored: rows.iter().filter(|r| r.relearn_steps.is_none()).count(),
             }
         })
@@ -195,16 +208,11 @@ pub fn summarise(runs: &[RunRecord]) -> Summary {
     }
 }
 
-/// Mean ± std of the values present, none if there are none.
-fn stat_of_some(values: impl Iterator<Item = Option<f64>>) -> Option<Stat> {
-    let v: Vec<f64> = values.flatten().collect();
-    (!v.is_empty()).then(|| Stat::of(&v))
-}
-
-/// Per attack name (in first-seen order), mean ± std over the rows that ran it.
-fn attack_summaries(rows: &[&RunRecord]) -> Vec<AttackSummary> {
+/// Per attack name (in first-seen order), mean ± std over the runs that ran it; `runs`
+/// holds one run's attacks each (a bench row's, or one `oubli verify` report's).
+pub fn summarise_attacks(runs: &[&[AttackRecord]]) -> Vec<AttackSummary> {
     let mut names: Vec<&str> = Vec::new();
-    for a in rows.iter().flat_map(|r| &r.attacks) {
+    for a in runs.iter().flat_map(|r| r.iter()) {
         if !names.contains(&a.name.as_str()) {
             names.push(&a.name);
         }
@@ -212,10 +220,10 @@ fn attack_summaries(rows: &[&RunRecord]) -> Vec<AttackSummary> {
     names
         .into_iter()
         .map(|name| {
-            let of = |f: fn(&crate::AttackRecord) -> f64| {
-                let v: Vec<f64> = rows
+            let of = |f: fn(&AttackRecord) -> f64| {
+                let v: Vec<f64> = runs
                     .iter()
-                    .flat_map(|r| &r.attacks)
+                    .flat_map(|r| r.iter())
                     .filter(|a| a.name == name)
                     .map(f)
                     .collect();

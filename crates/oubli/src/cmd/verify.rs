@@ -7,9 +7,9 @@ use crate::output::{json, pct};
 use anyhow::Context;
 use clap::Args;
 use oubli_audit::{AuditConfig, Auditor};
-use oubli_bench::Stat;
+use oubli_bench::{summarise_attacks, AttackRecord, Stat};
 use oubli_model::file::ModelFile;
-use oubli_verify::{AttackResult, Report, Verdict};
+use oubli_verify::{Report, Verdict};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -210,26 +210,13 @@ fn several(
         .into_iter()
         .find(|v| verdicts.contains(v))
         .unwrap_or(Verdict::Forgotten);
-    let stat = |f: &dyn Fn(&Report) -> Option<f64>| {
-        let v: Vec<f64> = reports.iter().filter_map(|(_, r)| f(r)).collect();
-        (!v.is_empty()).then(|| Stat::of(&v))
-    };
-    let names: Vec<String> = reports[0]
-        .1
-        .attacks
-        .unlearned
+    let stat =
+        |f: &dyn Fn(&Report) -> Option<f64>| Stat::of_present(reports.iter().map(|(_, r)| f(r)));
+    let attack_runs: Vec<Vec<AttackRecord>> = reports
         .iter()
-        .map(|x| x.name.clone())
+        .map(|(_, r)| r.attacks.unlearned.iter().map(AttackRecord::from).collect())
         .collect();
-    let attacks: Vec<_> = names
-        .iter()
-        .map(|n| {
-            let pick = |f: fn(&AttackResult) -> f64| {
-                stat(&|r: &Report| r.attacks.unlearned.iter().find(|x| &x.name == n).map(f))
-            };
-            json!({"name": n, "accuracy": pick(|x| x.accuracy), "auc": pick(|x| x.auc), "tpr_at_1pct_fpr": pick(|x| x.tpr_at_1pct_fpr)})
-        })
-        .collect();
+    let attacks = summarise_attacks(&attack_runs.iter().map(Vec::as_slice).collect::<Vec<_>>());
     let summary = json!({
         "verdict": overall,
         "verdicts": verdicts,
