@@ -178,7 +178,8 @@ impl<'a> Monitor<'a> {
         let guard = self.guard.as_mut().expect("a stopped run is not resumed");
         if !guard.check(params) {
             if self.backoffs == MAX_BACKOFFS {
-                return self.after_epoch(params, stats, epoch);
+                self.stop(params, stats, epoch);
+                return true;
             }
             self.backoffs += 1;
             *params = guard.last_good().clone();
@@ -202,14 +203,24 @@ impl<'a> Monitor<'a> {
         stats: &mut UnlearnStats,
         epoch: usize,
     ) -> bool {
-        stats.epochs = epoch + 1;
         let guard = self.guard.as_mut().expect("a stopped run is not resumed");
         if guard.check(params) {
+            stats.epochs = epoch + 1;
             return false;
         }
-        *params = self.guard.take().expect("checked above").stop(stats, epoch);
-        self.ended = true;
+        self.stop(params, stats, epoch);
         true
+    }
+
+    /// Ends the run at the guard: `params` go back to the last state within budget.
+    fn stop(&mut self, params: &mut Params, stats: &mut UnlearnStats, epoch: usize) {
+        stats.epochs = epoch + 1;
+        *params = self
+            .guard
+            .take()
+            .expect("a stopped run is not resumed")
+            .stop(stats, epoch);
+        self.ended = true;
     }
 
     /// After the last epoch: notes in `stats` when the run used its whole schedule without
