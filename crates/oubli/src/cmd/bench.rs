@@ -121,9 +121,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
                 r.verdict.map_or("", |v| v.as_str())
             );
             done.push(r.clone());
+            // The last seed's files are written once, after the run.
             let seed_finished = Some(&r.method) == last_method.as_ref()
                 && Some(&r.scenario) == last_scenario.as_ref();
-            if seed_finished && write_error.is_none() {
+            if seed_finished && r.seed + 1 < config.seeds && write_error.is_none() {
                 write_error = write_results(&a, &dataset.name, &config, &done).err();
             }
         },
