@@ -234,11 +234,15 @@ fn no_data_reason(tx: &Transaction<'_>, subject: &Subject) -> Result<String, Led
 }
 
 /// `PRAGMA wal_checkpoint(TRUNCATE)`; incomplete if another connection holds a snapshot.
+/// Waits at most 200 ms for readers: the store's lock is held meanwhile, and a checkpoint
+/// left incomplete is retried by the next erase or by [`Store::checkpoint`].
 pub(crate) fn checkpoint(conn: &Connection) -> Result<(), LedgerError> {
-    let (busy, _log, _done): (i64, i64, i64) =
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
+    conn.busy_timeout(std::time::Duration::from_millis(200))?;
+    let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+    });
+    conn.busy_timeout(crate::schema::BUSY_TIMEOUT)?;
+    let (busy, _log, _done) = result?;
     if busy != 0 {
         return Err(LedgerError::CheckpointIncomplete { busy });
     }

@@ -20,9 +20,12 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_store.
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
+/// How long a statement waits for another connection's lock.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Applies the connection settings above.
 pub(crate) fn configure(conn: &Connection) -> Result<(), LedgerError> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(LedgerError::Corrupt(format!(
