@@ -18,7 +18,7 @@ pub struct DeletionRequest {
     pub status: Status,
     /// When the status last changed.
     pub status_at: Timestamp,
-    /// Why it failed, or why there was no data.
+    /// Why the last attempt failed (kept after a retry), or why there was no data.
     pub reason: Option<String>,
     /// When it was received.
     pub received_at: Timestamp,
