@@ -87,7 +87,13 @@ pub(crate) fn append(
         .ok_or_else(|| LedgerError::Corrupt(format!("audit entry {} has a bad hash", seq - 1)))?;
     tx.execute(
         "INSERT INTO audit (seq, at, event, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![seq, at.to_string(), canonical::to_string(&event), prev, hash],
+        params![
+            seq,
+            at.to_string(),
+            canonical::to_string(&event),
+            prev,
+            hash
+        ],
     )?;
     let head = ChainPosition { seq, hash };
     crate::store::set_meta(tx, "audit_head", &serde_json::to_value(&head)?)?;
@@ -102,7 +108,8 @@ pub(crate) fn verify(
     anchors: &[ChainPosition],
 ) -> Result<ChainReport, LedgerError> {
     let tampered = |seq: u64, reason: String| LedgerError::Tampered { seq, reason };
-    let mut stmt = conn.prepare("SELECT seq, at, event, prev_hash, hash FROM audit ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare("SELECT seq, at, event, prev_hash, hash FROM audit ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut anchors: Vec<&ChainPosition> = anchors.iter().collect();
     anchors.sort_by_key(|a| a.seq);
@@ -113,16 +120,25 @@ pub(crate) fn verify(
         let (at, event, prev_hash, hash): (String, String, String, String) =
             (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
         if seq != expected_seq {
-            return Err(tampered(expected_seq, format!("entry missing (next is {seq})")));
+            return Err(tampered(
+                expected_seq,
+                format!("entry missing (next is {seq})"),
+            ));
         }
         if prev_hash != prev {
-            return Err(tampered(seq, "prev_hash is not the previous entry's hash".into()));
+            return Err(tampered(
+                seq,
+                "prev_hash is not the previous entry's hash".into(),
+            ));
         }
         let at = Timestamp::parse(&at).ok_or_else(|| tampered(seq, "unreadable time".into()))?;
         let event: Value =
             serde_json::from_str(&event).map_err(|_| tampered(seq, "unreadable event".into()))?;
         if entry_hash(&prev, seq, at, &event).as_deref() != Some(hash.as_str()) {
-            return Err(tampered(seq, "hash does not match the entry's contents".into()));
+            return Err(tampered(
+                seq,
+                "hash does not match the entry's contents".into(),
+            ));
         }
         while let Some(a) = anchors.next_if(|a| a.seq <= seq) {
             if a.seq == seq && a.hash != hash {
@@ -139,7 +155,7 @@ pub(crate) fn verify(
             format!("entry anchored outside the store is gone (log ends at {entries})"),
         ));
     }
-    let last = (entries > 0).then(|| ChainPosition {
+    let last = (entries > 0).then_some(ChainPosition {
         seq: entries,
         hash: prev,
     });

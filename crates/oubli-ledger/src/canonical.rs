@@ -62,6 +62,9 @@ mod tests {
     #[test]
     fn keys_are_sorted_at_every_depth_and_whitespace_dropped() {
         let v = json!({"b": 1, "a": {"z": [true, null, 1.5], "y": "é\n"}});
-        assert_eq!(to_string(&v), r#"{"a":{"y":"é\n","z":[true,null,1.5]},"b":1}"#);
+        assert_eq!(
+            to_string(&v),
+            r#"{"a":{"y":"é\n","z":[true,null,1.5]},"b":1}"#
+        );
     }
 }

@@ -106,7 +106,10 @@ pub fn verify_certificate(
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| bad("signature is not 64 bytes of hex".into()))?;
-    let stated = value.get("public_key").and_then(Value::as_str).unwrap_or("");
+    let stated = value
+        .get("public_key")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if stated != hex::encode(public_key.as_bytes()) {
         return Err(bad("signed by another key than the one given".into()));
     }
@@ -170,7 +173,8 @@ impl Store {
         let missing = |what: &str| LedgerError::Corrupt(format!("{}: no {what}", req.id));
         let model_ref = |v: Option<i64>| -> Result<Option<ModelRef>, LedgerError> {
             let Some(v) = v else { return Ok(None) };
-            let m = query_one(tx, "WHERE version = ?1", [v])?.ok_or(LedgerError::UnknownModel(v))?;
+            let m =
+                query_one(tx, "WHERE version = ?1", [v])?.ok_or(LedgerError::UnknownModel(v))?;
             Ok(Some(ModelRef {
                 version: v,
                 weights_hash: m.weights_hash,
@@ -181,7 +185,9 @@ impl Store {
             request_id: req.id.clone(),
             subject: req.subject.clone(),
             dataset: dataset.into(),
-            samples_erased: req.samples_erased.ok_or_else(|| missing("samples_erased"))?,
+            samples_erased: req
+                .samples_erased
+                .ok_or_else(|| missing("samples_erased"))?,
             model_before: model_ref(req.model_before)?,
             model_after: model_ref(req.model_after)?.ok_or_else(|| missing("model_after"))?,
             method: req.method.clone().ok_or_else(|| missing("method"))?,

@@ -35,7 +35,9 @@ impl Timestamp {
         }
         let num = |r: std::ops::Range<usize>| -> Option<i64> {
             let s = text.get(r)?;
-            s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+            s.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| s.parse().ok())?
         };
         let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -45,7 +47,9 @@ impl Timestamp {
         if s > 59 {
             return None;
         }
-        Some(Timestamp(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s))
+        Some(Timestamp(
+            days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s,
+        ))
     }
 
     /// This time plus `months` calendar months, the day clamped to the month's last day.

@@ -58,7 +58,10 @@ impl Store {
     /// another status is an `InvalidTransition` and nothing is erased.
     pub fn erase_many(&self, request_ids: &[&str]) -> Result<Vec<Erasure>, LedgerError> {
         let out = self.write(|tx, now| {
-            let number = get_meta(tx, "erasures")?.and_then(|v| v.as_i64()).unwrap_or(0) + 1;
+            let number = get_meta(tx, "erasures")?
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0)
+                + 1;
             let mut out = Vec::with_capacity(request_ids.len());
             for id in request_ids {
                 out.push(erase_one(tx, id, now, number)?);
@@ -111,7 +114,9 @@ impl Store {
     /// many it accounts for, so a fallback to an older model shows which erasures it lacks.
     pub fn erasures(&self) -> Result<i64, LedgerError> {
         let conn = self.conn();
-        Ok(get_meta(&conn, "erasures")?.and_then(|v| v.as_i64()).unwrap_or(0))
+        Ok(get_meta(&conn, "erasures")?
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0))
     }
 }
 
@@ -156,7 +161,13 @@ fn erase_one(
     )?;
     let mut delete = tx.prepare_cached("DELETE FROM samples WHERE id = ?1")?;
     for (sample, owner) in &found {
-        tomb.execute(params![to_sql_id(*sample), owner, id, now.to_string(), number])?;
+        tomb.execute(params![
+            to_sql_id(*sample),
+            owner,
+            id,
+            now.to_string(),
+            number
+        ])?;
         delete.execute([to_sql_id(*sample)])?;
     }
     let ids: Vec<SampleId> = found.iter().map(|(s, _)| *s).collect();
@@ -239,7 +250,11 @@ fn no_data_reason(tx: &Transaction<'_>, subject: &Subject) -> Result<String, Led
 pub(crate) fn checkpoint(conn: &Connection) -> Result<(), LedgerError> {
     conn.busy_timeout(std::time::Duration::from_millis(200))?;
     let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
     });
     conn.busy_timeout(crate::schema::BUSY_TIMEOUT)?;
     let (busy, _log, _done) = result?;

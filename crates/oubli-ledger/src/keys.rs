@@ -37,7 +37,9 @@ pub(crate) fn create(dir: &Path) -> Result<SigningKey, LedgerError> {
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut file = opts.open(&secret).map_err(|e| LedgerError::io(&secret, e))?;
+    let mut file = opts
+        .open(&secret)
+        .map_err(|e| LedgerError::io(&secret, e))?;
     writeln!(file, "{}", hex::encode(seed)).map_err(|e| LedgerError::io(&secret, e))?;
     file.sync_all().map_err(|e| LedgerError::io(&secret, e))?;
     let public = dir.join(PUBLIC_KEY_FILE);

@@ -51,14 +51,14 @@ pub use certificate::{
     verify_certificate, Certificate, ModelRef, CERTIFICATE_FORMAT, DOES_NOT_PROVE,
 };
 pub use clock::Timestamp;
+pub use ed25519_dalek::VerifyingKey;
 pub use erase::{Erasure, Tombstone};
 pub use error::LedgerError;
 pub use keys::{parse_public_key, read_public_key, PUBLIC_KEY_FILE, SECRET_KEY_FILE};
 pub use models::{ModelVersion, NewModel};
 pub use query::{DeletionRequest, QueueMetrics};
-pub use requests::{Status, Submitted, Subject};
+pub use requests::{Status, Subject, Submitted};
 pub use samples::feature_bytes;
 pub use schema::SCHEMA_VERSION;
 pub use store::{Clock, Store, StoreOptions, DB_FILE, MODELS_DIR};
 pub use transitions::MAX_EXTENSION_MONTHS;
-pub use ed25519_dalek::VerifyingKey;

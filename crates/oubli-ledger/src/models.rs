@@ -103,7 +103,9 @@ pub(crate) fn activate_in(
         return Err(LedgerError::RejectedModel { version, reason });
     }
     let previous: Option<i64> = tx
-        .query_row("SELECT version FROM models WHERE active = 1", [], |r| r.get(0))
+        .query_row("SELECT version FROM models WHERE active = 1", [], |r| {
+            r.get(0)
+        })
         .optional()?;
     tx.execute("UPDATE models SET active = 0 WHERE active = 1", [])?;
     tx.execute(

@@ -179,7 +179,9 @@ impl Store {
         let due_within = count_due(now.plus_days(due_within_days))?;
         let overdue = count_due(Timestamp(now.0 - 1))?;
         let active_model = tx
-            .query_row("SELECT version FROM models WHERE active = 1", [], |r| r.get(0))
+            .query_row("SELECT version FROM models WHERE active = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(QueueMetrics {
             pending: by_status

@@ -61,7 +61,10 @@ fn check_split(name: &str, which: &str, s: &Split) -> Result<(), LedgerError> {
         )));
     }
     if let Some((attr, v)) = s.groups.iter().find(|(_, v)| v.len() != n) {
-        return Err(bad(format!("group {attr:?} has {} values for {n} samples", v.len())));
+        return Err(bad(format!(
+            "group {attr:?} has {} values for {n} samples",
+            v.len()
+        )));
     }
     Ok(())
 }

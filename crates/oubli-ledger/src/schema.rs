@@ -37,7 +37,9 @@ pub(crate) fn configure(conn: &Connection) -> Result<(), LedgerError> {
     )?;
     let secure: i64 = conn.query_row("PRAGMA secure_delete", [], |r| r.get(0))?;
     if secure != 1 {
-        return Err(LedgerError::Corrupt("secure_delete could not be enabled".into()));
+        return Err(LedgerError::Corrupt(
+            "secure_delete could not be enabled".into(),
+        ));
     }
     Ok(())
 }

@@ -46,14 +46,20 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
 impl Store {
     /// Creates a store in `dir` (created if missing) holding a copy of `dataset`, with a new
     /// key pair. Fails with `AlreadyInitialised` if `dir` already holds a store.
-    pub fn init(dir: &Path, dataset: &Dataset, options: StoreOptions) -> Result<Store, LedgerError> {
+    pub fn init(
+        dir: &Path,
+        dataset: &Dataset,
+        options: StoreOptions,
+    ) -> Result<Store, LedgerError> {
         if options.due_months == 0 {
             return Err(LedgerError::InvalidOption {
                 field: "due_months",
@@ -69,7 +75,12 @@ impl Store {
         let key = keys::create(dir)?;
         let result = Self::create_db(dir, dataset, &options, &key);
         if result.is_err() {
-            for f in [DB_FILE, "oubli.sqlite-wal", "oubli.sqlite-shm", keys::SECRET_KEY_FILE] {
+            for f in [
+                DB_FILE,
+                "oubli.sqlite-wal",
+                "oubli.sqlite-shm",
+                keys::SECRET_KEY_FILE,
+            ] {
                 let _ = std::fs::remove_file(dir.join(f));
             }
         }
@@ -183,7 +194,9 @@ impl Store {
 
     /// The schema version in force.
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
-        Ok(self.conn().query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// The public half of the certificate key.

@@ -43,7 +43,9 @@ impl Store {
             let model = query_one(tx, "WHERE version = ?1", [version])?
                 .ok_or(LedgerError::UnknownModel(version))?;
             let active: Option<i64> = tx
-                .query_row("SELECT version FROM models WHERE active = 1", [], |r| r.get(0))
+                .query_row("SELECT version FROM models WHERE active = 1", [], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             let before = if active == Some(version) {
                 model.parent

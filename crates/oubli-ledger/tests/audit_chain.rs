@@ -30,15 +30,22 @@ fn lived_in(dir: &std::path::Path) -> (Store, String) {
     store.extend(&ids[1], 1, "backlog").unwrap();
     store.erase_many(&[&ids[0], &ids[1]]).unwrap();
     store.register_model(&model("h2", Some(1))).unwrap();
-    store.mark_applied(&[&ids[0], &ids[1]], 2, "retrain").unwrap();
-    store.mark_verified(&[&ids[0]], &json!({"verdict": "pass"})).unwrap();
+    store
+        .mark_applied(&[&ids[0], &ids[1]], 2, "retrain")
+        .unwrap();
+    store
+        .mark_verified(&[&ids[0]], &json!({"verdict": "pass"}))
+        .unwrap();
     store.mark_failed(&[&ids[1]], "attack").unwrap();
     (store, ids[0].clone())
 }
 
 fn raw(store: &Store) -> Connection {
     let c = Connection::open(store.db_path()).unwrap();
-    c.execute_batch("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;").unwrap();
+    c.execute_batch(
+        "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;",
+    )
+    .unwrap();
     c
 }
 
@@ -55,14 +62,27 @@ fn every_change_leaves_one_entry_and_the_chain_verifies() {
     let (store, _) = lived_in(dir.path());
     let report = store.verify_chain().unwrap();
     let entries = store.audit_entries(1, 100).unwrap();
-    let types: Vec<&str> = entries.iter().map(|e| e.event["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = entries
+        .iter()
+        .map(|e| e.event["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
         [
-            "store.initialised", "model.registered", "model.activated", "request.received",
-            "request.received", "request.extended", "samples.erased", "samples.erased",
-            "model.registered", "model.activated", "request.applied", "request.applied",
-            "request.verified", "request.failed",
+            "store.initialised",
+            "model.registered",
+            "model.activated",
+            "request.received",
+            "request.received",
+            "request.extended",
+            "samples.erased",
+            "samples.erased",
+            "model.registered",
+            "model.activated",
+            "request.applied",
+            "request.applied",
+            "request.verified",
+            "request.failed",
         ]
     );
     assert_eq!(report.entries, 14);
@@ -74,7 +94,10 @@ fn every_change_leaves_one_entry_and_the_chain_verifies() {
     }
     // The hash is reproducible from the entry alone, as an outside auditor would.
     let e = &entries[5];
-    assert_eq!(entry_hash(&e.prev_hash, e.seq, e.at, &e.event).unwrap(), e.hash);
+    assert_eq!(
+        entry_hash(&e.prev_hash, e.seq, e.at, &e.event).unwrap(),
+        e.hash
+    );
 }
 
 #[test]
@@ -92,7 +115,9 @@ fn sql_updates_and_deletes_of_the_log_are_refused_by_triggers() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = lived_in(dir.path());
     let c = Connection::open(store.db_path()).unwrap();
-    assert!(c.execute("UPDATE audit SET event = '{}' WHERE seq = 3", []).is_err());
+    assert!(c
+        .execute("UPDATE audit SET event = '{}' WHERE seq = 3", [])
+        .is_err());
     assert!(c.execute("DELETE FROM audit WHERE seq = 14", []).is_err());
     store.verify_chain().unwrap();
 }
@@ -106,7 +131,9 @@ fn an_edited_event_is_caught_at_its_entry() {
         .unwrap();
     let forged = event.replace("\"samples\":", "\"samples\":1");
     assert_ne!(forged, event);
-    raw(&store).execute("UPDATE audit SET event = ?1 WHERE seq = 7", [forged]).unwrap();
+    raw(&store)
+        .execute("UPDATE audit SET event = ?1 WHERE seq = 7", [forged])
+        .unwrap();
     assert_eq!(broken_at(&store), 7);
 }
 
@@ -115,7 +142,10 @@ fn an_edited_time_is_caught_at_its_entry() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = lived_in(dir.path());
     raw(&store)
-        .execute("UPDATE audit SET at = '2020-01-01T00:00:00Z' WHERE seq = 4", [])
+        .execute(
+            "UPDATE audit SET at = '2020-01-01T00:00:00Z' WHERE seq = 4",
+            [],
+        )
         .unwrap();
     assert_eq!(broken_at(&store), 4);
 }
@@ -124,7 +154,9 @@ fn an_edited_time_is_caught_at_its_entry() {
 fn a_deleted_entry_is_caught_where_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = lived_in(dir.path());
-    raw(&store).execute("DELETE FROM audit WHERE seq = 9", []).unwrap();
+    raw(&store)
+        .execute("DELETE FROM audit WHERE seq = 9", [])
+        .unwrap();
     assert_eq!(broken_at(&store), 9);
 }
 
@@ -132,7 +164,9 @@ fn a_deleted_entry_is_caught_where_it_was() {
 fn a_truncated_tail_is_caught_by_the_recorded_head() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = lived_in(dir.path());
-    raw(&store).execute("DELETE FROM audit WHERE seq >= 13", []).unwrap();
+    raw(&store)
+        .execute("DELETE FROM audit WHERE seq >= 13", [])
+        .unwrap();
     // Entries 1..=12 still chain correctly; only the head in meta knows there were 14.
     assert_eq!(broken_at(&store), 13);
 }
@@ -142,7 +176,9 @@ fn a_truncated_tail_is_caught_by_the_recorded_head() {
 fn rewrite_consistently(store: &Store, from: u64) {
     let c = raw(store);
     let mut prev: String = c
-        .query_row("SELECT hash FROM audit WHERE seq = ?1", [from - 1], |r| r.get(0))
+        .query_row("SELECT hash FROM audit WHERE seq = ?1", [from - 1], |r| {
+            r.get(0)
+        })
         .unwrap();
     let rows: Vec<(u64, String, String)> = c
         .prepare("SELECT seq, at, event FROM audit WHERE seq >= ?1 ORDER BY seq")
@@ -163,7 +199,9 @@ fn rewrite_consistently(store: &Store, from: u64) {
         .unwrap();
         prev = hash;
     }
-    let last: u64 = c.query_row("SELECT MAX(seq) FROM audit", [], |r| r.get(0)).unwrap();
+    let last: u64 = c
+        .query_row("SELECT MAX(seq) FROM audit", [], |r| r.get(0))
+        .unwrap();
     let head = json!({"hash": prev, "seq": last});
     c.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'audit_head'",
@@ -195,8 +233,11 @@ fn an_anchor_past_the_end_of_the_log_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = lived_in(dir.path());
     let head = store.verify_chain().unwrap().head.unwrap();
-    store.verify_chain_against(&[head.clone()]).unwrap();
-    let beyond = ChainPosition { seq: 40, hash: head.hash };
+    store.verify_chain_against(std::slice::from_ref(&head)).unwrap();
+    let beyond = ChainPosition {
+        seq: 40,
+        hash: head.hash,
+    };
     assert!(matches!(
         store.verify_chain_against(&[beyond]),
         Err(LedgerError::Tampered { seq: 40, .. })

@@ -98,7 +98,12 @@ fn a_dataset_with_misaligned_vectors_is_refused_and_leaves_no_store() {
         oubli_ledger::LedgerError::NoStore(_)
     ));
     // And the directory can be initialised again once the data is fixed.
-    Store::init(dir.path(), &common::marked_dataset(4, 2), StoreOptions::default()).unwrap();
+    Store::init(
+        dir.path(),
+        &common::marked_dataset(4, 2),
+        StoreOptions::default(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -107,5 +112,8 @@ fn init_refuses_a_directory_that_already_holds_a_store() {
     let ds = common::marked_dataset(4, 2);
     Store::init(dir.path(), &ds, StoreOptions::default()).unwrap();
     let err = Store::init(dir.path(), &ds, StoreOptions::default()).unwrap_err();
-    assert!(matches!(err, oubli_ledger::LedgerError::AlreadyInitialised(_)));
+    assert!(matches!(
+        err,
+        oubli_ledger::LedgerError::AlreadyInitialised(_)
+    ));
 }

@@ -20,7 +20,10 @@ fn erased_feature_bytes_are_in_neither_the_database_nor_the_wal() {
     let erased: Vec<u32> = (0..300).filter(|i| i % 30 == 7).collect();
     let (db, _) = files(&store);
     for &i in &erased {
-        assert!(contains(&db, &marked_bytes(i)), "sample {i} missing before erasure");
+        assert!(
+            contains(&db, &marked_bytes(i)),
+            "sample {i} missing before erasure"
+        );
     }
 
     let req = store.submit(&Subject::Owner("o7".into())).unwrap();
@@ -30,8 +33,14 @@ fn erased_feature_bytes_are_in_neither_the_database_nor_the_wal() {
 
     let (db, wal) = files(&store);
     for &i in &erased {
-        assert!(!contains(&db, &marked_bytes(i)), "sample {i} still in the database");
-        assert!(!contains(&wal, &marked_bytes(i)), "sample {i} still in the WAL");
+        assert!(
+            !contains(&db, &marked_bytes(i)),
+            "sample {i} still in the database"
+        );
+        assert!(
+            !contains(&wal, &marked_bytes(i)),
+            "sample {i} still in the WAL"
+        );
     }
     // The search itself works: kept samples are still found.
     assert!(contains(&db, &marked_bytes(8)));
@@ -73,7 +82,10 @@ fn a_reader_holding_a_snapshot_delays_truncation_until_the_next_checkpoint() {
 
     let req = store.submit(&Subject::Owner("o3".into())).unwrap();
     let erasure = store.erase(&req.id).unwrap();
-    assert!(!erasure.wal_truncated, "the open snapshot must block TRUNCATE");
+    assert!(
+        !erasure.wal_truncated,
+        "the open snapshot must block TRUNCATE"
+    );
     assert_eq!(store.request(&req.id).unwrap().status, Status::Erased);
     // Until the checkpoint runs, the main file still has the old pages: that is why erase
     // checkpoints at once, and reports when it could not.
@@ -102,7 +114,10 @@ fn tombstones_name_every_erased_sample_and_none_comes_back_in_the_dataset() {
     assert_eq!(tombs.len(), 10 + 1 + 2);
     assert!(tombs.iter().all(|t| t.erasure == 1));
     let t21 = tombs.iter().find(|t| t.sample_id == 21).unwrap();
-    assert_eq!((t21.owner.as_deref(), t21.request_id.as_str()), (Some("o2"), by_ids.id.as_str()));
+    assert_eq!(
+        (t21.owner.as_deref(), t21.request_id.as_str()),
+        (Some("o2"), by_ids.id.as_str())
+    );
     let ds = store.dataset().unwrap();
     for t in &tombs {
         assert!(!ds.train.ids.contains(&t.sample_id) && !ds.test.ids.contains(&t.sample_id));
@@ -119,7 +134,10 @@ fn a_subject_with_nothing_left_ends_as_no_data_with_its_reason() {
     let again = store.submit(&Subject::Owner("o1".into())).unwrap();
     store.erase(&first.id).unwrap();
     let e = store.erase(&again.id).unwrap();
-    assert_eq!((e.status, e.sample_ids.len(), e.erasure), (Status::NoData, 0, None));
+    assert_eq!(
+        (e.status, e.sample_ids.len(), e.erasure),
+        (Status::NoData, 0, None)
+    );
     let req = store.request(&again.id).unwrap();
     assert_eq!(req.status, Status::NoData);
     assert_eq!(
@@ -130,7 +148,10 @@ fn a_subject_with_nothing_left_ends_as_no_data_with_its_reason() {
     // A final status: erasing it again is refused, not retried forever.
     assert!(matches!(
         store.erase(&again.id).unwrap_err(),
-        LedgerError::InvalidTransition { from: Status::NoData, .. }
+        LedgerError::InvalidTransition {
+            from: Status::NoData,
+            ..
+        }
     ));
     assert_eq!(store.erasures().unwrap(), 1);
 }

@@ -18,7 +18,13 @@ fn new(hash: &str, parent: Option<i64>) -> NewModel {
 }
 
 fn active_versions(store: &Store) -> Vec<i64> {
-    store.models().unwrap().into_iter().filter(|m| m.active).map(|m| m.version).collect()
+    store
+        .models()
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.active)
+        .map(|m| m.version)
+        .collect()
 }
 
 #[test]
@@ -35,8 +41,14 @@ fn activation_swaps_so_exactly_one_version_is_active() {
     assert_eq!(active_versions(&store), vec![2]);
     store.activate(1).unwrap();
     assert_eq!(active_versions(&store), vec![1]);
-    assert_eq!(store.model_path(&store.model(2).unwrap()), dir.path().join("models/b.oubli"));
-    assert!(matches!(store.activate(9).unwrap_err(), LedgerError::UnknownModel(9)));
+    assert_eq!(
+        store.model_path(&store.model(2).unwrap()),
+        dir.path().join("models/b.oubli")
+    );
+    assert!(matches!(
+        store.activate(9).unwrap_err(),
+        LedgerError::UnknownModel(9)
+    ));
     assert!(matches!(
         store.register_model(&new("c", Some(7))).unwrap_err(),
         LedgerError::UnknownModel(7)
@@ -51,7 +63,9 @@ fn the_database_itself_refuses_two_active_versions() {
     store.register_model(&new("b", None)).unwrap();
     store.activate(1).unwrap();
     let raw = rusqlite::Connection::open(store.db_path()).unwrap();
-    assert!(raw.execute("UPDATE models SET active = 1 WHERE version = 2", []).is_err());
+    assert!(raw
+        .execute("UPDATE models SET active = 1 WHERE version = 2", [])
+        .is_err());
 }
 
 #[test]
@@ -67,7 +81,10 @@ fn a_rejected_active_model_falls_back_to_the_last_good_one() {
 
     // At start-up the file of version 2 does not match its hash.
     let rejected = store.reject_model(2, "weights hash mismatch").unwrap();
-    assert_eq!(rejected.rejected_reason.as_deref(), Some("weights hash mismatch"));
+    assert_eq!(
+        rejected.rejected_reason.as_deref(),
+        Some("weights hash mismatch")
+    );
     let fallback = store.last_good().unwrap().unwrap();
     assert_eq!(fallback.version, 1);
     store.activate(fallback.version).unwrap();
@@ -102,7 +119,10 @@ fn model_paths_must_stay_inside_the_store() {
         let mut m = new("a", None);
         m.path = path.into();
         assert!(
-            matches!(store.register_model(&m), Err(LedgerError::InvalidOption { field: "path", .. })),
+            matches!(
+                store.register_model(&m),
+                Err(LedgerError::InvalidOption { field: "path", .. })
+            ),
             "{path}"
         );
     }

@@ -35,16 +35,29 @@ fn a_batch_commits_the_valid_subjects_and_rejects_only_the_invalid_ones() {
         .unwrap();
     assert!(results[0].is_ok() && results[2].is_ok());
     assert!(matches!(results[1], Err(LedgerError::UnknownOwner(_))));
-    let ids: Vec<String> = store.requests(None, 10).unwrap().into_iter().map(|r| r.id).collect();
+    let ids: Vec<String> = store
+        .requests(None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     assert_eq!(
         ids,
-        vec![results[0].as_ref().unwrap().id.clone(), results[2].as_ref().unwrap().id.clone()]
+        vec![
+            results[0].as_ref().unwrap().id.clone(),
+            results[2].as_ref().unwrap().id.clone()
+        ]
     );
     // Ids are del_ + 32 hex digits, and sample ids are kept sorted.
     let id = &ids[0];
     assert!(id.starts_with("del_") && id.len() == 36);
-    assert!(id[4..].bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-    assert_eq!(store.request(&ids[1]).unwrap().subject, Subject::SampleIds(vec![1, 11]));
+    assert!(id[4..]
+        .bytes()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert_eq!(
+        store.request(&ids[1]).unwrap().subject,
+        Subject::SampleIds(vec![1, 11])
+    );
 }
 
 #[test]
@@ -55,8 +68,14 @@ fn a_submitted_request_is_there_after_reopening_the_store() {
     drop(store);
     let store = Store::open(dir.path()).unwrap();
     let req = store.request(&sub.id).unwrap();
-    assert_eq!((req.status, req.received_at, req.due_at), (Status::Received, sub.received_at, sub.due_at));
-    assert!(matches!(store.request("del_nope").unwrap_err(), LedgerError::UnknownRequest(_)));
+    assert_eq!(
+        (req.status, req.received_at, req.due_at),
+        (Status::Received, sub.received_at, sub.due_at)
+    );
+    assert!(matches!(
+        store.request("del_nope").unwrap_err(),
+        LedgerError::UnknownRequest(_)
+    ));
 }
 
 #[test]
@@ -67,15 +86,30 @@ fn due_is_one_calendar_month_after_receipt_and_extends_by_at_most_two_with_a_rea
     let sub = store.submit(&Subject::Owner("o1".into())).unwrap();
     assert_eq!(sub.due_at.to_string(), "2027-02-28T12:00:00Z");
 
-    assert!(matches!(store.extend(&sub.id, 1, "  "), Err(LedgerError::ExtensionWithoutReason)));
-    let r = store.extend(&sub.id, 1, "complex request: 40 linked records").unwrap();
-    assert_eq!((r.due_at.to_string().as_str(), r.extension_months), ("2027-03-31T12:00:00Z", 1));
-    assert_eq!(r.extension_reason.as_deref(), Some("complex request: 40 linked records"));
+    assert!(matches!(
+        store.extend(&sub.id, 1, "  "),
+        Err(LedgerError::ExtensionWithoutReason)
+    ));
+    let r = store
+        .extend(&sub.id, 1, "complex request: 40 linked records")
+        .unwrap();
+    assert_eq!(
+        (r.due_at.to_string().as_str(), r.extension_months),
+        ("2027-03-31T12:00:00Z", 1)
+    );
+    assert_eq!(
+        r.extension_reason.as_deref(),
+        Some("complex request: 40 linked records")
+    );
     let r = store.extend(&sub.id, 1, "backlog of requests").unwrap();
     assert_eq!(r.due_at.to_string(), "2027-04-30T12:00:00Z");
     assert!(matches!(
         store.extend(&sub.id, 1, "more"),
-        Err(LedgerError::ExtensionRefused { asked: 1, left: 0, .. })
+        Err(LedgerError::ExtensionRefused {
+            asked: 1,
+            left: 0,
+            ..
+        })
     ));
 }
 
@@ -91,16 +125,34 @@ fn the_state_machine_refuses_skipped_and_backward_steps() {
             "{e}"
         )
     };
-    refused(store.mark_applied(&[&id], v1, "retrain").unwrap_err(), Status::Received, Status::Applied);
-    refused(store.mark_verified(&[&id], &json!({})).unwrap_err(), Status::Received, Status::Verified);
+    refused(
+        store.mark_applied(&[&id], v1, "retrain").unwrap_err(),
+        Status::Received,
+        Status::Applied,
+    );
+    refused(
+        store.mark_verified(&[&id], &json!({})).unwrap_err(),
+        Status::Received,
+        Status::Verified,
+    );
     store.erase(&id).unwrap();
-    refused(store.erase(&id).unwrap_err(), Status::Erased, Status::Erased);
-    refused(store.retry(&id).unwrap_err(), Status::Erased, Status::Erased);
+    refused(
+        store.erase(&id).unwrap_err(),
+        Status::Erased,
+        Status::Erased,
+    );
+    refused(
+        store.retry(&id).unwrap_err(),
+        Status::Erased,
+        Status::Erased,
+    );
     // A refused step in a batch changes nothing, not even the valid ones before it.
     let other = store.submit(&Subject::Owner("o2".into())).unwrap().id;
     store.erase(&other).unwrap();
     let fresh = store.submit(&Subject::Owner("o3".into())).unwrap().id;
-    assert!(store.mark_applied(&[&other, &fresh], v1, "retrain").is_err());
+    assert!(store
+        .mark_applied(&[&other, &fresh], v1, "retrain")
+        .is_err());
     assert_eq!(store.request(&other).unwrap().status, Status::Erased);
     assert!(store.active_model().unwrap().is_none());
 }
@@ -115,13 +167,23 @@ fn a_failed_request_keeps_its_data_erased_and_retries_from_erased() {
     let id = store.submit(&Subject::Owner("o1".into())).unwrap().id;
     store.erase(&id).unwrap();
     store.mark_applied(&[&id], v2, "finetune").unwrap();
-    let failed = store.mark_failed(&[&id], "membership attack AUC 0.71 > 0.60").unwrap();
+    let failed = store
+        .mark_failed(&[&id], "membership attack AUC 0.71 > 0.60")
+        .unwrap();
     assert_eq!((failed[0].status, failed[0].attempts), (Status::Failed, 1));
-    assert_eq!(failed[0].reason.as_deref(), Some("membership attack AUC 0.71 > 0.60"));
+    assert_eq!(
+        failed[0].reason.as_deref(),
+        Some("membership attack AUC 0.71 > 0.60")
+    );
     let back = store.retry(&id).unwrap();
-    assert_eq!((back.status, back.reason.as_deref()), (Status::Erased, Some("membership attack AUC 0.71 > 0.60")));
+    assert_eq!(
+        (back.status, back.reason.as_deref()),
+        (Status::Erased, Some("membership attack AUC 0.71 > 0.60"))
+    );
     let never_erased = store.submit(&Subject::Owner("o2".into())).unwrap().id;
-    store.mark_failed(&[&never_erased], "worker crashed").unwrap();
+    store
+        .mark_failed(&[&never_erased], "worker crashed")
+        .unwrap();
     assert_eq!(store.retry(&never_erased).unwrap().status, Status::Received);
 }
 
@@ -136,7 +198,11 @@ fn applying_activates_the_model_and_records_what_served_before() {
     store.erase(&id).unwrap();
     let applied = store.mark_applied(&[&id], v2, "sisa").unwrap();
     assert_eq!(
-        (applied[0].model_before, applied[0].model_after, applied[0].method.as_deref()),
+        (
+            applied[0].model_before,
+            applied[0].model_after,
+            applied[0].method.as_deref()
+        ),
         (Some(v1), Some(v2), Some("sisa"))
     );
     assert_eq!(store.active_model().unwrap().unwrap().version, v2);
@@ -173,6 +239,9 @@ fn counts_and_metrics_follow_the_queue() {
     assert_eq!((m.due_within, m.overdue), (2, 2));
     assert_eq!(store.counts().unwrap(), m.by_status);
     let received = store.requests(Some(Status::Received), 10).unwrap();
-    assert_eq!(received.iter().map(|r| &r.id).collect::<Vec<_>>(), ids[1..].iter().collect::<Vec<_>>());
+    assert_eq!(
+        received.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        ids[1..].iter().collect::<Vec<_>>()
+    );
     assert_eq!(store.requests(Some(Status::Received), 2).unwrap().len(), 2);
 }
