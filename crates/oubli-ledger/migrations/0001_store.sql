@@ -48,6 +48,7 @@ CREATE TABLE requests (
     certificate       TEXT
 );
 CREATE INDEX requests_by_status ON requests (status, seq);
+CREATE INDEX requests_by_due ON requests (status, due_at);
 
 -- What is left of an erased sample: who, which request, when. Never the data.
 -- erasure numbers the erase transactions, so a model can say which erasures it accounts for.

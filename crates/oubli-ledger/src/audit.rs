@@ -66,38 +66,46 @@ pub fn entry_hash(prev_hash: &str, seq: u64, at: Timestamp, event: &Value) -> Op
     Some(hex::encode(hasher.finalize()))
 }
 
-/// Appends an entry inside the caller's transaction and moves the recorded head.
+/// Appends an entry inside the caller's transaction. The recorded head is moved once per
+/// transaction, by [`record_head`], which every writing transaction runs before commit.
 pub(crate) fn append(
     tx: &Transaction<'_>,
     at: Timestamp,
     event: Value,
 ) -> Result<ChainPosition, LedgerError> {
-    let last: Option<(u64, String)> = tx
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (seq, prev) = match last {
+    let (seq, prev) = match last_entry(tx)? {
         Some((s, h)) => (s + 1, h),
         None => (1, GENESIS_HASH.to_string()),
     };
     let hash = entry_hash(&prev, seq, at, &event)
         .ok_or_else(|| LedgerError::Corrupt(format!("audit entry {} has a bad hash", seq - 1)))?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit (seq, at, event, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            seq,
-            at.to_string(),
-            canonical::to_string(&event),
-            prev,
-            hash
-        ],
-    )?;
-    let head = ChainPosition { seq, hash };
-    crate::store::set_meta(tx, "audit_head", &serde_json::to_value(&head)?)?;
-    Ok(head)
+    )?
+    .execute(params![
+        seq,
+        at.to_string(),
+        canonical::to_string(&event),
+        prev,
+        hash
+    ])?;
+    Ok(ChainPosition { seq, hash })
+}
+
+fn last_entry(tx: &Transaction<'_>) -> Result<Option<(u64, String)>, LedgerError> {
+    Ok(tx
+        .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Records the last entry as the head in `meta`, in the same transaction as the entries.
+pub(crate) fn record_head(tx: &Transaction<'_>) -> Result<(), LedgerError> {
+    if let Some((seq, hash)) = last_entry(tx)? {
+        let head = ChainPosition { seq, hash };
+        crate::store::set_meta(tx, "audit_head", &serde_json::to_value(&head)?)?;
+    }
+    Ok(())
 }
 
 /// Walks the chain from entry 1 and checks it against the recorded head and the given

@@ -164,11 +164,23 @@ impl Store {
         let tx = conn.transaction()?;
         let by_status = counts(&tx)?;
         let pending = "status IN ('received', 'erased', 'applied', 'failed')";
-        let oldest: Option<String> = tx.query_row(
-            &format!("SELECT MIN(received_at) FROM requests WHERE {pending}"),
-            [],
-            |r| r.get(0),
-        )?;
+        // The first request of each pending status by arrival, through the (status, seq)
+        // index: constant time however long the queue.
+        let mut oldest: Option<Timestamp> = None;
+        for status in Status::ALL.iter().filter(|s| !s.is_final()) {
+            let first: Option<String> = tx
+                .query_row(
+                    "SELECT received_at FROM requests WHERE status = ?1 ORDER BY seq LIMIT 1",
+                    [status.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let first = first.and_then(|t| Timestamp::parse(&t));
+            oldest = match (oldest, first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
         let count_due = |limit: Timestamp| -> Result<u64, LedgerError> {
             Ok(tx.query_row(
                 &format!("SELECT COUNT(*) FROM requests WHERE {pending} AND due_at <= ?1"),
@@ -190,9 +202,7 @@ impl Store {
                 .map(|(_, n)| n)
                 .sum(),
             by_status,
-            oldest_pending_age_secs: oldest
-                .and_then(|t| Timestamp::parse(&t))
-                .map(|t| now.0 - t.0),
+            oldest_pending_age_secs: oldest.map(|t| now.0 - t.0),
             due_within,
             overdue,
             active_model,

@@ -166,16 +166,16 @@ impl Store {
                 let id = format!("del_{}", hex::encode(bytes));
                 let due = now.plus_months(months);
                 let subject_json = serde_json::to_value(&subject)?;
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO requests (id, subject, received_at, due_at, status, status_at)
                      VALUES (?1, ?2, ?3, ?4, 'received', ?3)",
-                    params![
-                        id,
-                        crate::canonical::to_string(&subject_json),
-                        now.to_string(),
-                        due.to_string()
-                    ],
-                )?;
+                )?
+                .execute(params![
+                    id,
+                    crate::canonical::to_string(&subject_json),
+                    now.to_string(),
+                    due.to_string()
+                ])?;
                 audit::append(
                     tx,
                     now,
@@ -199,12 +199,12 @@ impl Store {
 fn check_known(tx: &Transaction<'_>, subject: Subject) -> Result<Subject, LedgerError> {
     match &subject {
         Subject::Owner(owner) => {
-            let known: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM samples WHERE owner = ?1)
-                     OR EXISTS (SELECT 1 FROM tombstones WHERE owner = ?1)",
-                [owner],
-                |r| r.get(0),
-            )?;
+            let known: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM samples WHERE owner = ?1)
+                         OR EXISTS (SELECT 1 FROM tombstones WHERE owner = ?1)",
+                )?
+                .query_row([owner], |r| r.get(0))?;
             if !known {
                 return Err(LedgerError::UnknownOwner(owner.clone()));
             }

@@ -125,6 +125,7 @@ impl Store {
                 "public_key": public,
             }),
         )?;
+        audit::record_head(&tx)?;
         tx.commit()?;
         // The copied data goes from the WAL into the main file now, not at some later time.
         crate::erase::checkpoint(&conn)?;
@@ -222,17 +223,18 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx, self.now())?;
+        audit::record_head(&tx)?;
         tx.commit()?;
         Ok(out)
     }
 }
 
 pub(crate) fn set_meta(tx: &Transaction<'_>, key: &str, value: &Value) -> Result<(), LedgerError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, crate::canonical::to_string(value)],
-    )?;
+    )?
+    .execute(params![key, crate::canonical::to_string(value)])?;
     Ok(())
 }
 

@@ -233,7 +233,9 @@ fn an_anchor_past_the_end_of_the_log_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = lived_in(dir.path());
     let head = store.verify_chain().unwrap().head.unwrap();
-    store.verify_chain_against(std::slice::from_ref(&head)).unwrap();
+    store
+        .verify_chain_against(std::slice::from_ref(&head))
+        .unwrap();
     let beyond = ChainPosition {
         seq: 40,
         hash: head.hash,
