@@ -75,6 +75,15 @@ pub enum LedgerError {
         /// What does not check.
         reason: String,
     },
+    /// A table disagrees with the audit log: edited behind the log's back (HTTP 500 and an
+    /// alarm). An erased sample whose row is back is reported here.
+    #[error("store state does not match the audit log at {row}: {reason}")]
+    Inconsistent {
+        /// The row or table at fault (`request del_…`, `sample 42`, `models`).
+        row: String,
+        /// What differs.
+        reason: String,
+    },
     /// A certificate that fails verification: wrong key, edited field, bad signature.
     #[error("certificate does not verify: {0}")]
     BadCertificate(String),

@@ -43,6 +43,7 @@ mod query;
 mod requests;
 mod samples;
 mod schema;
+mod state_check;
 mod store;
 mod transitions;
 
@@ -60,5 +61,6 @@ pub use query::{DeletionRequest, QueueMetrics};
 pub use requests::{Status, Subject, Submitted};
 pub use samples::feature_bytes;
 pub use schema::SCHEMA_VERSION;
+pub use state_check::StateReport;
 pub use store::{Clock, Store, StoreOptions, DB_FILE, MODELS_DIR};
 pub use transitions::MAX_EXTENSION_MONTHS;

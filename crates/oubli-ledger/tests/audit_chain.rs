@@ -245,3 +245,65 @@ fn an_anchor_past_the_end_of_the_log_is_caught() {
         Err(LedgerError::Tampered { seq: 40, .. })
     ));
 }
+
+#[test]
+fn the_tables_agree_with_the_log_until_edited_behind_its_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, verified) = lived_in(dir.path());
+    let report = store.verify_state().unwrap();
+    assert_eq!((report.requests, report.active_model), (2, Some(2)));
+    assert_eq!(report.tombstones, 12);
+
+    let c = Connection::open(store.db_path()).unwrap();
+    let failed: String = c
+        .query_row("SELECT id FROM requests WHERE status = 'failed'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    c.execute(
+        "UPDATE requests SET status = 'verified' WHERE id = ?1",
+        [&failed],
+    )
+    .unwrap();
+    let err = store.verify_state().unwrap_err();
+    assert!(
+        matches!(&err, LedgerError::Inconsistent { row, .. } if *row == format!("request {failed}")),
+        "{err}"
+    );
+    c.execute(
+        "UPDATE requests SET status = 'failed' WHERE id = ?1",
+        [&failed],
+    )
+    .unwrap();
+    store.verify_state().unwrap();
+
+    c.execute("UPDATE models SET active = 0", []).unwrap();
+    c.execute("UPDATE models SET active = 1 WHERE version = 1", [])
+        .unwrap();
+    assert!(
+        matches!(store.verify_state(), Err(LedgerError::Inconsistent { row, .. }) if row == "models")
+    );
+    c.execute("UPDATE models SET active = 0", []).unwrap();
+    c.execute("UPDATE models SET active = 1 WHERE version = 2", [])
+        .unwrap();
+
+    // Resurrection: an erased sample's row put back.
+    let tomb: i64 = c
+        .query_row(
+            "SELECT sample_id FROM tombstones WHERE request_id = ?1 LIMIT 1",
+            [&verified],
+            |r| r.get(0),
+        )
+        .unwrap();
+    c.execute(
+        "INSERT INTO samples (id, split, position, owner, label, features, groups)
+         VALUES (?1, 'train', 999, 'o1', 0, x'00000000', '{}')",
+        [tomb],
+    )
+    .unwrap();
+    let err = store.verify_state().unwrap_err();
+    assert!(
+        matches!(&err, LedgerError::Inconsistent { row, .. } if *row == format!("sample {tomb}")),
+        "{err}"
+    );
+}
