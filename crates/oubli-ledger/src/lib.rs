@@ -38,6 +38,7 @@ mod clock;
 mod erase;
 mod error;
 mod keys;
+mod model_files;
 mod models;
 mod query;
 mod requests;

@@ -228,3 +228,45 @@ fn check_known(tx: &Transaction<'_>, subject: Subject) -> Result<Subject, Ledger
 pub(crate) fn json_column(text: Option<String>) -> Result<Option<Value>, LedgerError> {
     Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_documented_steps_are_allowed_and_final_states_go_nowhere() {
+        use Status::*;
+        let allowed: Vec<(Status, Status)> = Status::ALL
+            .iter()
+            .flat_map(|&a| Status::ALL.iter().map(move |&b| (a, b)))
+            .filter(|(a, b)| a.can_become(*b))
+            .collect();
+        assert_eq!(
+            allowed,
+            vec![
+                (Received, Erased),
+                (Received, Failed),
+                (Received, NoData),
+                (Erased, Applied),
+                (Erased, Failed),
+                (Applied, Verified),
+                (Applied, Failed),
+                (Failed, Received),
+                (Failed, Erased),
+            ]
+        );
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn subjects_serialise_as_the_http_bodies_and_normalise_their_ids() {
+        let s: Subject = serde_json::from_str(r#"{"sample_ids": [5, 3, 5]}"#).unwrap();
+        assert_eq!(s.normalised().unwrap(), Subject::SampleIds(vec![3, 5]));
+        let o = Subject::Owner("42".into());
+        assert_eq!(serde_json::to_string(&o).unwrap(), r#"{"owner":"42"}"#);
+        assert!(serde_json::from_str::<Subject>(r#"{"owner": "a", "x": 1}"#).is_err());
+    }
+}

@@ -127,3 +127,22 @@ fn model_paths_must_stay_inside_the_store() {
         );
     }
 }
+
+#[test]
+fn a_model_file_written_through_the_store_is_whole_and_registrable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = common::marked_store(dir.path(), 20, 4);
+    let path = store.write_model_file("v1.oubli", b"weights").unwrap();
+    assert_eq!(path, "models/v1.oubli");
+    let mut m = new("a", None);
+    m.path = path;
+    let v = store.register_model(&m).unwrap();
+    assert_eq!(std::fs::read(store.model_path(&v)).unwrap(), b"weights");
+    // No temporary file is left behind.
+    let names: Vec<_> = std::fs::read_dir(store.models_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("v1.oubli")]);
+    assert!(store.write_model_file("../escape", b"x").is_err());
+}
