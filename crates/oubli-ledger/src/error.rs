@@ -19,20 +19,6 @@ pub enum LedgerError {
     /// A subject naming nothing: empty owner or empty id list (HTTP 400).
     #[error("invalid subject: {0}")]
     InvalidSubject(&'static str),
-    /// The subject's data is already gone; the request ended as `no_data` (HTTP 409).
-    #[error("request {request}: nothing to erase, the subject has no data left")]
-    NothingToErase {
-        /// The request whose subject had no data.
-        request: String,
-    },
-    /// Samples of the subject were already erased by another request (HTTP 409).
-    #[error("sample {id} was already erased by request {by}")]
-    AlreadyErased {
-        /// The sample id.
-        id: u64,
-        /// The request that erased it.
-        by: String,
-    },
     /// A status change the state machine does not allow (HTTP 409).
     #[error("request {request}: cannot go from {from} to {to}")]
     InvalidTransition {

@@ -130,8 +130,10 @@ impl Store {
                 reason: "must be relative to the store directory, without `..`",
             });
         }
-        let erasures = self.erasures()?;
         let version = self.write(|tx, now| {
+            let erasures = crate::store::get_meta(tx, "erasures")?
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0);
             if let Some(parent) = model.parent {
                 query_one(tx, "WHERE version = ?1", [parent])?
                     .ok_or(LedgerError::UnknownModel(parent))?;

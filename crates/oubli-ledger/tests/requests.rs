@@ -244,4 +244,33 @@ fn counts_and_metrics_follow_the_queue() {
         ids[1..].iter().collect::<Vec<_>>()
     );
     assert_eq!(store.requests(Some(Status::Received), 2).unwrap().len(), 2);
+    // The metrics serialise with status names as keys, as a JSON endpoint would show them.
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(json["by_status"]["no_data"], 1);
+}
+
+#[test]
+fn the_store_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Store>();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = common::marked_store(dir.path(), 40, 8);
+    let store = std::sync::Arc::new(store);
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for k in 0..10 {
+                    store
+                        .submit(&Subject::Owner(format!("o{}", (t + k) % 8)))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(store.counts().unwrap()[&Status::Received], 40);
+    assert_eq!(store.verify_chain().unwrap().entries, 41);
 }
