@@ -14,14 +14,11 @@
 //! down, which is what [`Store::verify_chain_against`](crate::Store::verify_chain_against)
 //! checks.
 
+use crate::chain::{entry_hash, ChainWalker, GENESIS_HASH};
 use crate::{canonical, LedgerError, Timestamp};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-
-/// `prev_hash` of the first entry.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+use serde_json::Value;
 
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,16 +51,6 @@ pub struct ChainReport {
     pub entries: u64,
     /// The last entry, if any.
     pub head: Option<ChainPosition>,
-}
-
-/// The hash of an entry given its fields.
-pub fn entry_hash(prev_hash: &str, seq: u64, at: Timestamp, event: &Value) -> Option<String> {
-    let prev = hex::decode(prev_hash).ok().filter(|b| b.len() == 32)?;
-    let body = json!({"at": at.to_string(), "event": event, "seq": seq});
-    let mut hasher = Sha256::new();
-    hasher.update(prev);
-    hasher.update(canonical::to_bytes(&body));
-    Some(hex::encode(hasher.finalize()))
 }
 
 /// Appends an entry inside the caller's transaction. The recorded head is moved once per
@@ -108,80 +95,31 @@ pub(crate) fn record_head(tx: &Transaction<'_>) -> Result<(), LedgerError> {
     Ok(())
 }
 
-/// Walks the chain from entry 1 and checks it against the recorded head and the given
-/// outside anchors. The first entry that does not check is returned as `Tampered`.
+/// Walks the stored chain from entry 1 and checks it against the recorded head and the
+/// given outside anchors. The first entry that does not check is returned as `Tampered`.
 pub(crate) fn verify(
     conn: &rusqlite::Connection,
     head: Option<ChainPosition>,
     anchors: &[ChainPosition],
 ) -> Result<ChainReport, LedgerError> {
-    let tampered = |seq: u64, reason: String| LedgerError::Tampered { seq, reason };
+    let mut walker = ChainWalker::new(anchors);
     let mut stmt =
         conn.prepare("SELECT seq, at, event, prev_hash, hash FROM audit ORDER BY seq")?;
     let mut rows = stmt.query([])?;
-    let mut anchors: Vec<&ChainPosition> = anchors.iter().collect();
-    anchors.sort_by_key(|a| a.seq);
-    let mut anchors = anchors.into_iter().peekable();
-    let (mut expected_seq, mut prev) = (1u64, GENESIS_HASH.to_string());
     while let Some(row) = rows.next()? {
         let seq: u64 = row.get(0)?;
         let (at, event, prev_hash, hash): (String, String, String, String) =
             (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
-        if seq != expected_seq {
-            return Err(tampered(
-                expected_seq,
-                format!("entry missing (next is {seq})"),
-            ));
-        }
-        if prev_hash != prev {
-            return Err(tampered(
-                seq,
-                "prev_hash is not the previous entry's hash".into(),
-            ));
-        }
-        let at = Timestamp::parse(&at).ok_or_else(|| tampered(seq, "unreadable time".into()))?;
+        let tampered = |reason: &str| LedgerError::Tampered {
+            seq,
+            reason: reason.into(),
+        };
+        let at = Timestamp::parse(&at).ok_or_else(|| tampered("unreadable time"))?;
         let event: Value =
-            serde_json::from_str(&event).map_err(|_| tampered(seq, "unreadable event".into()))?;
-        if entry_hash(&prev, seq, at, &event).as_deref() != Some(hash.as_str()) {
-            return Err(tampered(
-                seq,
-                "hash does not match the entry's contents".into(),
-            ));
-        }
-        while let Some(a) = anchors.next_if(|a| a.seq <= seq) {
-            if a.seq == seq && a.hash != hash {
-                return Err(tampered(seq, "hash differs from an outside anchor".into()));
-            }
-        }
-        prev = hash;
-        expected_seq = seq + 1;
+            serde_json::from_str(&event).map_err(|_| tampered("unreadable event"))?;
+        walker.step(seq, at, &event, &prev_hash, &hash)?;
     }
-    let entries = expected_seq - 1;
-    if let Some(a) = anchors.next() {
-        return Err(tampered(
-            a.seq,
-            format!("entry anchored outside the store is gone (log ends at {entries})"),
-        ));
-    }
-    let last = (entries > 0).then_some(ChainPosition {
-        seq: entries,
-        hash: prev,
-    });
-    if head != last {
-        let seq = head.as_ref().map_or(entries, |h| h.seq.min(entries + 1));
-        return Err(tampered(
-            seq.max(1),
-            format!(
-                "recorded head {:?} does not match the last entry {:?} (tail truncated or head edited)",
-                head.map(|h| h.seq),
-                last.as_ref().map(|h| h.seq)
-            ),
-        ));
-    }
-    Ok(ChainReport {
-        entries,
-        head: last,
-    })
+    walker.finish(head)
 }
 
 /// Reads entries `from..` (at most `limit`), for export.
@@ -243,5 +181,16 @@ impl crate::Store {
     /// Entries from `from_seq` on, at most `limit`, for export.
     pub fn audit_entries(&self, from_seq: u64, limit: u64) -> Result<Vec<AuditEntry>, LedgerError> {
         entries(&self.conn(), from_seq, limit)
+    }
+
+    /// The whole log and the recorded head, read in one snapshot, so that
+    /// [`verify_entries`](crate::verify_entries) can check them away from the store.
+    pub fn audit_log(&self) -> Result<(Vec<AuditEntry>, Option<ChainPosition>), LedgerError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let head = crate::store::get_meta(&tx, "audit_head")?
+            .map(serde_json::from_value)
+            .transpose()?;
+        Ok((entries(&tx, 1, u64::MAX >> 1)?, head))
     }
 }

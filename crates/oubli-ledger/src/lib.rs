@@ -34,9 +34,11 @@
 mod audit;
 pub mod canonical;
 mod certificate;
+mod chain;
 mod clock;
 mod erase;
 mod error;
+mod export;
 mod keys;
 mod model_files;
 mod models;
@@ -48,14 +50,16 @@ mod state_check;
 mod store;
 mod transitions;
 
-pub use audit::{entry_hash, AuditEntry, ChainPosition, ChainReport, GENESIS_HASH};
+pub use audit::{AuditEntry, ChainPosition, ChainReport};
 pub use certificate::{
     verify_certificate, Certificate, ModelRef, CERTIFICATE_FORMAT, DOES_NOT_PROVE,
 };
+pub use chain::{entry_hash, verify_entries, GENESIS_HASH};
 pub use clock::Timestamp;
 pub use ed25519_dalek::VerifyingKey;
 pub use erase::{Erasure, Tombstone};
 pub use error::LedgerError;
+pub use export::{StoreExport, StoreStatus, EXPORT_FORMAT};
 pub use keys::{parse_public_key, read_public_key, PUBLIC_KEY_FILE, SECRET_KEY_FILE};
 pub use models::{ModelVersion, NewModel};
 pub use query::{DeletionRequest, QueueMetrics};

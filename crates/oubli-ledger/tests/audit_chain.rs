@@ -307,3 +307,38 @@ fn the_tables_agree_with_the_log_until_edited_behind_its_back() {
         "{err}"
     );
 }
+
+#[test]
+fn an_exported_log_verifies_offline_and_an_edit_to_it_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, verified) = lived_in(dir.path());
+    let cert = store.certificate(&verified).unwrap().unwrap();
+    let export = store.export().unwrap();
+    assert_eq!(export.status.requests[&oubli_ledger::Status::Verified], 1);
+    assert_eq!(
+        (export.status.train_samples, export.status.tombstones),
+        (18, 12)
+    );
+    assert_eq!(export.requests.len(), 2);
+    // The export travels as JSON; the auditor checks it without the store.
+    let text = serde_json::to_string(&export).unwrap();
+    drop(store);
+    let export: oubli_ledger::StoreExport = serde_json::from_str(&text).unwrap();
+    let anchor = ChainPosition {
+        seq: cert.audit_seq,
+        hash: cert.audit_hash.clone(),
+    };
+    let report =
+        oubli_ledger::verify_entries(&export.audit, export.audit_head.clone(), &[anchor]).unwrap();
+    assert_eq!(report.entries, 14);
+
+    let mut edited = export.audit.clone();
+    edited[10].event["method"] = json!("exact");
+    match oubli_ledger::verify_entries(&edited, export.audit_head.clone(), &[]) {
+        Err(LedgerError::Tampered { seq, .. }) => assert_eq!(seq, 11),
+        other => panic!("edit not caught: {other:?}"),
+    }
+    let mut dropped = export.audit.clone();
+    dropped.pop();
+    assert!(oubli_ledger::verify_entries(&dropped, export.audit_head, &[]).is_err());
+}
