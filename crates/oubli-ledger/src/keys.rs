@@ -60,19 +60,26 @@ pub(crate) fn load(dir: &Path) -> Result<SigningKey, LedgerError> {
 }
 
 /// Parses a public key written as [`PUBLIC_KEY_FILE`] is: 64 hex digits (surrounding
-/// whitespace ignored).
-pub fn parse_public_key(text: &str) -> Result<VerifyingKey, String> {
-    let bytes = decode32(text.trim())?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an Ed25519 public key: {e}"))
+/// whitespace ignored). A bad key is `BadKey` with the path `<inline key>`.
+pub fn parse_public_key(text: &str) -> Result<VerifyingKey, LedgerError> {
+    parse(text).map_err(|reason| LedgerError::BadKey {
+        path: "<inline key>".into(),
+        reason,
+    })
 }
 
 /// Reads a public key file.
 pub fn read_public_key(path: &Path) -> Result<VerifyingKey, LedgerError> {
     let text = std::fs::read_to_string(path).map_err(|e| LedgerError::io(path, e))?;
-    parse_public_key(&text).map_err(|reason| LedgerError::BadKey {
+    parse(&text).map_err(|reason| LedgerError::BadKey {
         path: path.to_path_buf(),
         reason,
     })
+}
+
+fn parse(text: &str) -> Result<VerifyingKey, String> {
+    let bytes = decode32(text.trim())?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| format!("not an Ed25519 public key: {e}"))
 }
 
 fn decode32(text: &str) -> Result<[u8; 32], String> {

@@ -200,3 +200,20 @@ fn a_swapped_secret_key_is_refused_at_open() {
         Err(LedgerError::BadKey { .. })
     ));
 }
+
+#[test]
+fn a_malformed_public_key_is_a_bad_key_error() {
+    for text in ["", "zz", &"ab".repeat(31)] {
+        assert!(matches!(
+            oubli_ledger::parse_public_key(text),
+            Err(LedgerError::BadKey { .. })
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = common::marked_store(dir.path(), 5, 1);
+    let text = std::fs::read_to_string(dir.path().join(PUBLIC_KEY_FILE)).unwrap();
+    assert_eq!(
+        oubli_ledger::parse_public_key(&text).unwrap(),
+        store.public_key()
+    );
+}
