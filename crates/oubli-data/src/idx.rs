@@ -173,6 +173,28 @@ pub(crate) fn read_maybe_gz(
     Ok((gz, bytes))
 }
 
+/// The images of one IDX file (`…-idx3-ubyte`, or gzip-compressed), flattened row-major and
+/// scaled to `[0, 1]` as the loaders scale them; returns (values, values per image).
+pub fn read_image_rows(path: &Path) -> Result<(Vec<f32>, usize), DataError> {
+    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e, ""))?;
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(bytes.len() * 4);
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut out)
+            .map_err(|e| DataError::idx(path, 0, format!("bad gzip data: {e}")))?;
+        out
+    } else {
+        bytes
+    };
+    let images = parse_images(&bytes, path)?;
+    let values = images
+        .pixels
+        .iter()
+        .map(|&p| f32::from(p) / 255.0)
+        .collect();
+    Ok((values, images.rows * images.cols))
+}
+
 /// One split from an images file and a labels file in `dir`.
 fn load_split(
     dir: &Path,

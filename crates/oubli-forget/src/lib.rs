@@ -19,6 +19,8 @@ pub use common::{axpy, batch, epoch_batches, random_wrong_labels, rng, CollapseG
 pub use editing::ForgetTarget;
 pub use error::ForgetError;
 pub use registry::{find, registry, MethodEntry, MethodInfo, Ran};
-pub use request::{forget_model, partition, removed_ids, training_data, ForgetReport};
+pub use request::{
+    forget_model, forget_split, partition, removed_ids, training_data, ForgetReport, MethodRun,
+};
 pub use stored::{StoredStep, StoredUpdates, StoredUpdatesError, UpdateRecorder};
 pub use unlearner::{invalid, ForgetContext, MethodConfig, UnlearnStats, Unlearned, Unlearner};

@@ -9,9 +9,7 @@ use oubli_model::file::{now_rfc3339, ModelFile};
 use oubli_model::{evaluate, Network, TrainConfig};
 use serde::Serialize;
 
-/// Key in `Lineage::extra` listing every sample id removed along a model's lineage, so a
-/// later request (or retrain) starts from the right data and deleted samples never return.
-pub const REMOVED_IDS_KEY: &str = "removed_ids";
+pub use oubli_model::file::REMOVED_IDS_KEY;
 
 /// What `oubli forget` reports.
 #[derive(Debug, Clone, Serialize)]
@@ -46,16 +44,15 @@ pub struct ForgetReport {
     pub weights_sha256: String,
     /// Hash of the parent weights.
     pub parent_sha256: String,
+    /// False when the weights came back identical to the parent's (a method that did
+    /// nothing, or whose collapse guard rolled everything back). Then nothing was forgotten:
+    /// the returned model is the parent, lineage untouched.
+    pub changed: bool,
 }
 
 /// The ids a model's lineage says were removed.
 pub fn removed_ids(model: &ModelFile) -> Vec<SampleId> {
-    model
-        .lineage
-        .extra
-        .get(REMOVED_IDS_KEY)
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
+    model.lineage.removed_ids()
 }
 
 /// Restores the training split a model was trained on: the dataset minus the ids its lineage
@@ -97,9 +94,40 @@ pub fn forget_model(
     seed: u64,
     stored_updates: Option<&StoredUpdates>,
 ) -> Result<(ModelFile, ForgetReport), ForgetError> {
-    let entry = find(method)?;
     let data = training_data(model, dataset)?;
     let (forget, retain) = partition(&data, selection)?;
+    let request = MethodRun {
+        method,
+        config,
+        seed,
+        stored_updates,
+    };
+    forget_split(model, &forget, &retain, &dataset.test, &request)
+}
+
+/// How to run a method, beside the data.
+#[derive(Debug, Clone, Copy)]
+pub struct MethodRun<'a> {
+    /// Registered method name.
+    pub method: &'a str,
+    /// Its config (JSON); `None` for the defaults.
+    pub config: Option<&'a serde_json::Value>,
+    /// Seed of its random choices.
+    pub seed: u64,
+    /// Updates recorded at training, for `amnesiac`.
+    pub stored_updates: Option<&'a StoredUpdates>,
+}
+
+/// Runs a method on `model` with the forget / retain split already resolved against the
+/// data it was trained on (see [`training_data`], [`partition`]); `test` is for the report.
+pub fn forget_split(
+    model: &ModelFile,
+    forget: &Split,
+    retain: &Split,
+    test: &Split,
+    run: &MethodRun,
+) -> Result<(ModelFile, ForgetReport), ForgetError> {
+    let entry = find(run.method)?;
     let net = Network::new(model.lineage.spec.clone())?;
     let train_config: TrainConfig = serde_json::from_value(model.lineage.train_config.clone())
         .map_err(|e| ForgetError::Unsupported {
@@ -111,51 +139,59 @@ pub fn forget_model(
         net: &net,
         original: &model.params,
         train_config: &train_config,
-        forget: &forget,
-        retain: &retain,
+        forget,
+        retain,
         validation: None,
-        seed,
-        stored_updates,
+        seed: run.seed,
+        stored_updates: run.stored_updates,
     };
-    let ran = entry.run(config, &ctx)?;
+    let ran = entry.run(run.config, &ctx)?;
     let params = ran.unlearned.params;
     let stats = ran.unlearned.stats;
     let original = |s: &Split| evaluate(&net, &model.params, s).accuracy;
     let after = |s: &Split| evaluate(&net, &params, s).accuracy;
-    let mut removed = removed_ids(model);
-    removed.extend_from_slice(&forget.ids);
-    removed.sort_unstable();
-    removed.dedup();
-    let mut lineage = model.lineage.clone();
-    lineage.parent_sha256 = Some(model.params.sha256());
-    lineage.method = entry.name.to_string();
-    lineage.method_config = ran.config;
-    lineage.forget_fingerprint = Some(fingerprint(&forget.ids));
-    lineage.forgotten_samples = removed.len();
-    lineage.trained_ids_fingerprint = fingerprint(&retain.ids);
-    lineage.trained_samples = retain.len();
-    lineage.created_at = now_rfc3339();
-    lineage.weights_sha256 = params.sha256();
-    lineage.extra.insert(
-        REMOVED_IDS_KEY.into(),
-        serde_json::to_value(&removed).expect("ids"),
-    );
+    let parent_sha256 = model.params.sha256();
+    let weights_sha256 = params.sha256();
+    let changed = weights_sha256 != parent_sha256;
     let report = ForgetReport {
         method: entry.name.to_string(),
         forget_samples: forget.len(),
-        forget_accuracy: after(&forget),
-        retain_accuracy: after(&retain),
-        test_accuracy: after(&dataset.test),
-        original_forget_accuracy: original(&forget),
-        original_retain_accuracy: original(&retain),
-        original_test_accuracy: original(&dataset.test),
+        forget_accuracy: after(forget),
+        retain_accuracy: after(retain),
+        test_accuracy: after(test),
+        original_forget_accuracy: original(forget),
+        original_retain_accuracy: original(retain),
+        original_test_accuracy: original(test),
         seconds: stats.seconds,
         sample_gradients: stats.sample_gradients,
         retrain_sample_gradients: train_config.epochs as u64 * retain.len() as u64,
         stats,
         forget_fingerprint: fingerprint(&forget.ids),
-        weights_sha256: params.sha256(),
-        parent_sha256: model.params.sha256(),
+        weights_sha256: weights_sha256.clone(),
+        parent_sha256,
+        changed,
     };
+    if !changed {
+        // Recording the forget set would claim a forgetting that did not happen.
+        return Ok((model.clone(), report));
+    }
+    let mut removed = removed_ids(model);
+    removed.extend_from_slice(&forget.ids);
+    removed.sort_unstable();
+    removed.dedup();
+    let mut lineage = model.lineage.clone();
+    lineage.parent_sha256 = Some(report.parent_sha256.clone());
+    lineage.method = entry.name.to_string();
+    lineage.method_config = ran.config;
+    lineage.forget_fingerprint = Some(report.forget_fingerprint.clone());
+    lineage.forgotten_samples = removed.len();
+    lineage.trained_ids_fingerprint = fingerprint(&retain.ids);
+    lineage.trained_samples = retain.len();
+    lineage.created_at = now_rfc3339();
+    lineage.weights_sha256 = weights_sha256;
+    lineage.extra.insert(
+        REMOVED_IDS_KEY.into(),
+        serde_json::to_value(&removed).expect("ids"),
+    );
     Ok((ModelFile { params, lineage }, report))
 }

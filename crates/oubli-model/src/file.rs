@@ -17,6 +17,10 @@ use std::path::Path;
 /// Version of the metadata layout; bumped on incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Key in [`Lineage::extra`] listing every sample id removed along a model's lineage, so a
+/// later request (or retrain) starts from the right data and deleted samples never return.
+pub const REMOVED_IDS_KEY: &str = "removed_ids";
+
 /// Where a model came from. Stored as strings in the safetensors `__metadata__` map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lineage {
@@ -48,6 +52,17 @@ pub struct Lineage {
     pub weights_sha256: String,
     /// Method-specific facts (certified budget, SISA layout, …).
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl Lineage {
+    /// The ids removed along this lineage (empty for a model trained on all its data).
+    /// Loading refuses a file whose list is malformed, so this never guesses.
+    pub fn removed_ids(&self) -> Vec<oubli_data::SampleId> {
+        self.extra
+            .get(REMOVED_IDS_KEY)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// A model: weights plus lineage.
@@ -129,16 +144,10 @@ impl ModelFile {
     /// leaves a half-written model where a served one was.
     pub fn save(&self, path: &Path) -> Result<String, ModelError> {
         let bytes = self.to_bytes()?;
-        let io = |source| ModelError::Io {
-            path: path.display().to_string(),
+        write_atomic(path, &bytes).map_err(|(p, source)| ModelError::Io {
+            path: p.display().to_string(),
             source,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let tmp = path.with_extension("safetensors.tmp");
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)?;
+        })?;
         Ok(self.params.sha256())
     }
 
@@ -171,6 +180,15 @@ impl ModelFile {
         }
         let lineage: Lineage = serde_json::from_value(serde_json::Value::Object(obj))
             .map_err(|e| bad(path, format!("metadata is malformed: {e}")))?;
+        if let Some(v) = lineage.extra.get(REMOVED_IDS_KEY) {
+            // Read as "no removals", a malformed list would let deleted samples come back.
+            serde_json::from_value::<Vec<oubli_data::SampleId>>(v.clone()).map_err(|e| {
+                bad(
+                    path,
+                    format!("lineage field `{REMOVED_IDS_KEY}` is not a list of sample ids ({e}): the deletion record is corrupt"),
+                )
+            })?;
+        }
         if lineage.format_version > FORMAT_VERSION {
             return Err(bad(
                 path,
@@ -232,6 +250,33 @@ impl ModelFile {
         }
         Ok(Self { params, lineage })
     }
+}
+
+/// Writes `bytes` to `path` so that a reader (or a crash) sees the old file or the new one,
+/// never half of either: a temporary name beside it, synced to disk, renamed over `path`,
+/// then the directory synced so the rename itself survives a power cut. Creates missing
+/// parent directories. The error names the file that failed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    let fail = |e| (tmp.clone(), e);
+    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
+    f.write_all(bytes).map_err(fail)?;
+    f.sync_all().map_err(fail)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| (path.to_path_buf(), e))?;
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir.unwrap_or(Path::new("."))) {
+        // Best effort: some filesystems refuse to sync a directory handle.
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// Current time as RFC 3339 UTC (`2026-11-27T11:15:37Z`), without a date-time dependency.

@@ -249,6 +249,15 @@ impl SisaModel {
         self.outputs(split).evaluation()
     }
 
+    /// Records ids left out before training (`train --exclude-ids`, or a store's
+    /// tombstones), so a later exact removal rebuilds this ensemble's data from the whole
+    /// dataset. The shards were trained without them, so nothing else changes.
+    pub fn record_excluded(&mut self, ids: &[SampleId]) {
+        self.removed_ids.extend_from_slice(ids);
+        self.removed_ids.sort_unstable();
+        self.removed_ids.dedup();
+    }
+
     /// The ensemble's lineage, with the keys of a single model's [`Lineage`]:
     /// `weights_sha256` is [`SisaModel::weights_sha256`], `method` is `sisa-train` or
     /// `sisa`, `method_config` the [`SisaConfig`].

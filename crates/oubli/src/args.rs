@@ -118,3 +118,42 @@ pub fn read_toml(path: &Option<PathBuf>) -> anyhow::Result<Option<serde_json::Va
         toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
     Ok(Some(value))
 }
+
+/// Refuses an output file path that cannot be written, before any long work starts: an
+/// existing directory, or a parent that is a file.
+pub fn check_output_file(path: &std::path::Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!("--out {}: is a directory; give a file name", path.display());
+    }
+    check_parent(path)
+}
+
+/// Refuses an output directory path that cannot be created, before any long work starts:
+/// an existing file, or a parent that is a file.
+pub fn check_output_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    if path.exists() && !path.is_dir() {
+        anyhow::bail!(
+            "--out {}: is a file; give a directory (it is created if missing)",
+            path.display()
+        );
+    }
+    check_parent(path)
+}
+
+fn check_parent(path: &std::path::Path) -> anyhow::Result<()> {
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if d.exists() {
+            if !d.is_dir() {
+                anyhow::bail!(
+                    "--out {}: {} is a file, not a directory",
+                    path.display(),
+                    d.display()
+                );
+            }
+            return Ok(());
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}

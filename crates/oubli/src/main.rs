@@ -2,15 +2,14 @@
 //! crates; this binary parses arguments, draws progress and prints text or JSON.
 //!
 //! Exit codes: 0 success; 1 error (bad input, unreadable file, failed run); 2 usage error
-//! (clap); 3 `verify` found the model `not_forgotten`; 4 `verify` was `inconclusive`.
+//! (clap); 3 `verify` found the model `not_forgotten`; 4 `verify` was `inconclusive`;
+//! 5 `forget` changed nothing (see `--allow-unchanged`); 6 `audit verify` found a broken
+//! link; 7 `certificate verify` found an invalid certificate.
 
 mod args;
-mod certified;
 mod cmd;
-mod models;
 mod output;
 mod progress;
-mod sisa;
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +43,19 @@ enum Command {
     Bench(cmd::bench::BenchArgs),
     /// A tour on the embedded digits set: train, forget an owner and a class, compare.
     Demo(cmd::demo::DemoArgs),
+    /// Class probabilities from any model for rows in a CSV or IDX file.
+    Predict(cmd::predict::PredictArgs),
+    /// The durable store: training data, deletion requests, models, audit log.
+    #[command(subcommand)]
+    Store(cmd::store::StoreCommand),
+    /// Serve a store over HTTP: file deletions, predictions, certificates, metrics.
+    Serve(cmd::serve::ServeArgs),
+    /// Check a store's hash-chained audit log.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
+    /// Check a deletion certificate offline with the store's public key.
+    #[command(subcommand)]
+    Certificate(cmd::certificate::CertificateCommand),
 }
 
 fn main() {
@@ -65,6 +77,11 @@ fn main() {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::Predict(a) => cmd::predict::run(a),
+        Command::Store(a) => cmd::store::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
+        Command::Certificate(a) => cmd::certificate::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

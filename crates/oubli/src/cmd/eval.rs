@@ -1,10 +1,10 @@
 //! `oubli eval`.
 
 use crate::args::DatasetArgs;
-use crate::models::AnyModel;
 use crate::output::{json, pct};
 use clap::Args;
 use oubli_data::{read_id_list, read_owner_list, Selection};
+use oubli_engine::AnyModel;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -33,7 +33,9 @@ pub struct EvalArgs {
 /// Runs `oubli eval`: the test split by default, a training subset with a filter.
 pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
     let model = AnyModel::load(&a.model)?;
-    let dataset = a.data.load(model.dataset())?;
+    // The split options must reproduce the model's own split: other options would put
+    // training rows into "test" and report a wrong accuracy with exit 0.
+    let dataset = model.training_data(&a.data.load(model.dataset())?)?;
     let mut selection = Selection {
         classes: a.classes.clone(),
         ..Selection::default()

@@ -1,14 +1,14 @@
-//! `oubli forget`.
+//! `oubli forget`: flags become one [`DeletionRequest`], [`oubli_engine::apply`] does the
+//! rest, whatever the kind of model.
 
-use crate::args::{read_toml, DatasetArgs, ForgetSpecArgs};
-use crate::certified::file::is_certified_file;
+use crate::args::{check_output_file, read_toml, DatasetArgs, ForgetSpecArgs};
 use crate::output::{json, pct};
-use anyhow::bail;
 use clap::Args;
-use oubli_forget::forget_model;
-use oubli_model::file::ModelFile;
-use oubli_sisa::is_sisa_file;
+use oubli_engine::{apply, AnyModel, DeletionReport, DeletionRequest, EngineError, KindDetail};
 use std::path::PathBuf;
+
+/// Exit code of a forget whose result is identical to the model it started from.
+pub const EXIT_UNCHANGED: i32 = 5;
 
 /// Arguments of `oubli forget`.
 #[derive(Args, Debug)]
@@ -31,6 +31,10 @@ pub struct ForgetArgs {
     /// Seed for the method's random choices.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Write the result and exit 0 even when it is identical to the input model (a method
+    /// that changed nothing forgot nothing: by default that exits 5 and writes nothing).
+    #[arg(long)]
+    pub allow_unchanged: bool,
     /// Where to write the new model.
     #[arg(long)]
     pub out: PathBuf,
@@ -39,110 +43,112 @@ pub struct ForgetArgs {
     pub json: bool,
 }
 
-/// Sends `--method sisa` and `--method certified` to their own model kinds, and refuses
-/// every other pairing of method and model kind with what to do instead.
-fn dispatch(a: &ForgetArgs) -> anyhow::Result<Option<i32>> {
-    let path = a.model.display();
-    let (sisa, certified) = (is_sisa_file(&a.model), is_certified_file(&a.model));
-    let kind = if sisa {
-        "a SISA ensemble"
-    } else if certified {
-        "a certified-removal model"
-    } else {
-        "a single model"
-    };
-    match a.method.as_str() {
-        "sisa" if sisa => crate::sisa::forget(a).map(Some),
-        "certified" if certified => crate::certified::forget(a).map(Some),
-        "sisa" | "certified" => {
-            // A missing or corrupt file: report that, not a kind mismatch.
-            if !sisa && !certified {
-                ModelFile::load(&a.model)?;
+/// The hint a user needs beside an engine refusal.
+fn hint(e: &EngineError) -> Option<&'static str> {
+    match e {
+        EngineError::MethodNeedsKind { needs, .. } => Some(match needs {
+            oubli_engine::Kind::Sisa => {
+                "train one with `oubli train --sisa-shards S --sisa-slices R ...`"
             }
-            let (needs, how) = if a.method == "sisa" {
-                (
-                    "a SISA ensemble",
-                    "oubli train --sisa-shards S --sisa-slices R ...",
-                )
-            } else {
-                (
-                    "a certified-removal model",
-                    "oubli train --model logreg --certified ...",
-                )
-            };
-            bail!(
-                "--method {} needs {needs}, but {path} is {kind}: train one with `{how}`",
-                a.method
-            )
+            _ => "train one with `oubli train --model logreg --certified ...`",
+        }),
+        EngineError::NotTrainedOn { .. } => {
+            Some("pass the same --dataset and CSV options the model was trained with")
         }
-        m if sisa || certified => {
-            let instead = if sisa {
-                "sisa (exact: retrains only the affected shards)"
-            } else {
-                "certified (Newton removal within the (ε, δ) budget)"
-            };
-            bail!("{path} is {kind}: forget with --method {instead}; `{m}` works on single models")
-        }
-        _ => Ok(None),
+        _ => None,
     }
 }
 
 /// Runs `oubli forget`.
 pub fn run(a: ForgetArgs) -> anyhow::Result<i32> {
-    if let Some(code) = dispatch(&a)? {
-        return Ok(code);
-    }
-    let model = ModelFile::load(&a.model)?;
-    let dataset = a.data.load(&model.lineage.dataset)?;
-    let selection = a.spec.selection()?;
-    let config = read_toml(&a.config)?;
-    let (new_model, report) = forget_model(
-        &model,
-        &dataset,
-        &selection,
-        &a.method,
-        config.as_ref(),
-        a.seed,
-        None,
-    )?;
-    new_model.save(&a.out)?;
+    check_output_file(&a.out)?;
+    let model = AnyModel::load(&a.model)?;
+    let dataset = a.data.load(model.dataset())?;
+    let request = DeletionRequest {
+        selection: a.spec.selection()?,
+        method: a.method.clone(),
+        config: read_toml(&a.config)?,
+        seed: a.seed,
+    };
+    let (mut forgot, report) = apply(&model, &dataset, &request).map_err(|e| match hint(&e) {
+        Some(h) => anyhow::anyhow!("{}: {e}: {h}", a.model.display()),
+        None => anyhow::anyhow!("{}: {e}", a.model.display()),
+    })?;
+    let code = if report.changed || a.allow_unchanged {
+        forgot.save(&a.out)?;
+        0
+    } else {
+        EXIT_UNCHANGED
+    };
     if a.json {
         let mut v = serde_json::to_value(&report)?;
-        v["out"] = a.out.display().to_string().into();
+        v["out"] = if code == 0 {
+            a.out.display().to_string().into()
+        } else {
+            serde_json::Value::Null
+        };
         json(&v)?;
     } else {
+        print_human(&a, &report, code);
+    }
+    Ok(code)
+}
+
+fn print_human(a: &ForgetArgs, r: &DeletionReport, code: i32) {
+    if !r.changed {
         println!(
-            "{}: forgot {} samples in {:.2}s ({} sample gradients; a retrain costs {})",
-            report.method,
-            report.forget_samples,
-            report.seconds,
-            report.sample_gradients,
-            report.retrain_sample_gradients
+            "{}: the result is identical to the input model (weights_sha256 {}): nothing was forgotten",
+            r.method, r.weights_sha256
         );
-        println!("              before     after");
-        println!(
-            "  forget   {:>9} {:>9}",
-            pct(report.original_forget_accuracy),
-            pct(report.forget_accuracy)
-        );
-        println!(
-            "  retain   {:>9} {:>9}",
-            pct(report.original_retain_accuracy),
-            pct(report.retain_accuracy)
-        );
-        println!(
-            "  test     {:>9} {:>9}",
-            pct(report.original_test_accuracy),
-            pct(report.test_accuracy)
-        );
-        for note in &report.stats.notes {
+    } else {
+        match &r.detail {
+            KindDetail::Single(d) => println!(
+                "{}: forgot {} samples in {:.2}s ({} sample gradients; a retrain costs {})",
+                r.method, r.forget_samples, r.seconds, d.sample_gradients, d.retrain_sample_gradients
+            ),
+            KindDetail::Sisa(d) => println!(
+                "sisa: forgot {} samples exactly in {:.2}s, retraining {} shards ({} slices): {} sample gradients; speed-up {:.2}× over a full retrain, {:.2}× over whole-shard retraining",
+                r.forget_samples,
+                r.seconds,
+                d.report.shards_retrained,
+                d.report.slices_retrained,
+                d.report.sample_gradients,
+                d.report.speedup_vs_full_retrain,
+                d.report.speedup_vs_whole_shard_retrain
+            ),
+            KindDetail::Certified(d) => println!(
+                "certified: removed {} samples in {:.3}s ({}); residual bound {:.3e}, spent {:.3e} of {:.3e}",
+                r.forget_samples,
+                r.seconds,
+                if d.retrained { "budget exhausted: retrained from scratch" } else { "Newton step" },
+                d.residual_bound,
+                d.residual_total,
+                d.budget
+            ),
+        }
+    }
+    println!("              before     after");
+    for (name, before, after) in [
+        ("forget", r.original_forget_accuracy, r.forget_accuracy),
+        ("retain", r.original_retain_accuracy, r.retain_accuracy),
+        ("test", r.original_test_accuracy, r.test_accuracy),
+    ] {
+        println!("  {name:<6} {:>9} {:>9}", pct(before), pct(after));
+    }
+    if let KindDetail::Single(d) = &r.detail {
+        for note in &d.stats.notes {
             println!("  note: {note}");
         }
+    }
+    if code == 0 {
         println!(
             "wrote {} (weights_sha256 {})",
             a.out.display(),
-            report.weights_sha256
+            r.weights_sha256
+        );
+    } else {
+        println!(
+            "wrote nothing: pass --allow-unchanged to write the unchanged model anyway, or try another method or config"
         );
     }
-    Ok(0)
 }

@@ -1,11 +1,12 @@
 //! `oubli inspect`.
 
-use crate::certified::file::TENSOR;
-use crate::models::AnyModel;
 use crate::output::json;
 use clap::Args;
+use oubli_engine::certified::{CertifiedFile, TENSOR};
+use oubli_engine::AnyModel;
+use oubli_sisa::{checkpoint_name, SisaModel};
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `oubli inspect`.
 #[derive(Args, Debug)]
@@ -56,7 +57,7 @@ fn print_other(
 /// Runs `oubli inspect`.
 pub fn run(a: InspectArgs) -> anyhow::Result<i32> {
     let model = match AnyModel::load(&a.file)? {
-        AnyModel::Plain(m) => *m,
+        AnyModel::Single(m) => m.file,
         AnyModel::Sisa(m) => {
             let lineage = serde_json::to_value(m.lineage())?;
             let p = m.ensemble_params();
@@ -65,15 +66,10 @@ pub fn run(a: InspectArgs) -> anyhow::Result<i32> {
                 .iter()
                 .map(|s| (s.name.clone(), s.shape.clone()))
                 .collect();
-            return print_other(
-                &a,
-                "sisa",
-                lineage,
-                crate::sisa::inspect_json(&m, &a.file),
-                &tensors,
-            );
+            return print_other(&a, "sisa", lineage, sisa_json(&m, &a.file), &tensors);
         }
-        AnyModel::Certified(c) => {
+        AnyModel::Certified(bundle) => {
+            let c = &bundle.file;
             let mut lineage = serde_json::to_value(&c.meta)?;
             // The file keeps the full removed-id list; inspect shows its size.
             lineage["removed_ids"] = json!(format!("{} ids", c.meta.removed_ids.len()));
@@ -81,13 +77,7 @@ pub fn run(a: InspectArgs) -> anyhow::Result<i32> {
                 TENSOR.to_string(),
                 vec![c.model.num_models(), c.model.dim()],
             )];
-            return print_other(
-                &a,
-                "certified",
-                lineage,
-                crate::certified::inspect_json(&c),
-                &tensors,
-            );
+            return print_other(&a, "certified", lineage, certified_json(c), &tensors);
         }
     };
     let tensors: Vec<_> = model
@@ -123,4 +113,52 @@ pub fn run(a: InspectArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The `sisa` section: S, R, shard_by, aggregation, per-shard hashes, samples and
+/// checkpoint files (under `FILE.ckpt/`).
+fn sisa_json(m: &SisaModel, file: &Path) -> Value {
+    let c = m.config();
+    let checkpoints: Vec<Vec<String>> = (0..c.shards)
+        .map(|s| (0..c.slices).map(|r| checkpoint_name(s, r)).collect())
+        .collect();
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    json!({
+        "shards": c.shards,
+        "slices": c.slices,
+        "shard_by": c.shard_by,
+        "aggregation": c.aggregation,
+        "shard_weights_sha256": m.shard_weights_sha256(),
+        "shard_samples": m.shards().iter().map(|s| s.samples()).collect::<Vec<_>>(),
+        "checkpoints": checkpoints,
+        "checkpoint_dir": name.map(|n| format!("{n}.ckpt")),
+        "removed": m.removed_ids().len(),
+        "trained_samples": m.trained_samples(),
+    })
+}
+
+/// The `certified` section: the guarantee, the budget and what it has served.
+fn certified_json(f: &CertifiedFile) -> Value {
+    let m = &f.model;
+    let p = m.params();
+    json!({
+        "epsilon": p.epsilon(),
+        "delta": p.delta(),
+        "lambda": p.lambda(),
+        "sigma": p.sigma(),
+        "budget": m.budget(),
+        "residual_spent": m.residual_total(),
+        "residual_spent_per_model": m.residual_spent(),
+        "budget_remaining": m.budget_remaining(),
+        "removals": m.removals(),
+        "retrains": m.retrains(),
+        "trained_samples": m.n_train(),
+        "num_classes": m.num_classes(),
+        "num_models": m.num_models(),
+        "feature_dim": m.dim(),
+        "feature_scale": m.feature_scale(),
+        "norm_bound": m.norm_bound(),
+        "feature_extractor": f.meta.feature_extractor,
+        "feature_extractor_sha256": f.meta.feature_extractor_sha256,
+    })
 }

@@ -1,11 +1,16 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod bench;
+pub mod certificate;
 pub mod data;
 pub mod demo;
 pub mod eval;
 pub mod forget;
 pub mod inspect;
 pub mod methods;
+pub mod predict;
+pub mod serve;
+pub mod store;
 pub mod train;
 pub mod verify;

@@ -1,19 +1,53 @@
 //! `oubli train`.
 
-use crate::args::{read_toml, DatasetArgs};
+use crate::args::{check_output_file, read_toml, DatasetArgs};
 use crate::output::{json, pct};
 use crate::progress::Bar;
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use oubli_certified::CertifiedParams;
 use oubli_data::{read_id_list, SampleId};
-use oubli_forget::request::REMOVED_IDS_KEY;
-use oubli_model::{fit, Arch, ModelSpec, OptimizerKind, Schedule, TrainConfig};
+use oubli_engine::certified::CertifiedPlan;
+use oubli_engine::{train, TrainPlan, TrainReport};
+use oubli_model::{Arch, ModelSpec, OptimizerKind, Schedule, TrainConfig};
+use oubli_sisa::{Aggregation, ShardBy, SisaConfig};
 use std::path::PathBuf;
+
+/// `--shard-by`: what decides a sample's shard.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShardByArg {
+    /// A hash of the sample id: uniform random shards.
+    Id,
+    /// A hash of the owner: one person's data in one shard, so deleting a person retrains
+    /// one shard.
+    Owner,
+}
+
+/// `--aggregation`: how the constituents' predictions combine.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AggregationArg {
+    /// Mean of the constituents' probabilities.
+    Mean,
+    /// Majority vote.
+    Vote,
+}
 
 /// Arguments of `oubli train`.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
+    #[command(flatten)]
+    pub train: TrainFlags,
+    /// Where to write the model (.safetensors).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What to train and on which data: shared by `oubli train` and `oubli store init`.
+#[derive(Args, Debug)]
+pub struct TrainFlags {
     #[command(flatten)]
     pub data: DatasetArgs,
     /// Architecture: logreg, mlp or cnn.
@@ -63,7 +97,7 @@ pub struct TrainArgs {
         requires = "sisa_shards",
         help_heading = "SISA ensemble"
     )]
-    pub shard_by: crate::sisa::ShardByArg,
+    pub shard_by: ShardByArg,
     /// SISA: how constituents' predictions combine.
     #[arg(
         long,
@@ -72,7 +106,7 @@ pub struct TrainArgs {
         requires = "sisa_shards",
         help_heading = "SISA ensemble"
     )]
-    pub aggregation: crate::sisa::AggregationArg,
+    pub aggregation: AggregationArg,
     /// Certified removal (Guo et al. 2020): train --model logreg by exact L2-regularised
     /// minimisation with loss perturbation, so `forget --method certified` can remove data
     /// with an (ε, δ) guarantee. Rows are scaled to ‖x‖ ≤ 1 (factor fixed at training).
@@ -100,12 +134,6 @@ pub struct TrainArgs {
     /// guarantee covers the logistic head only: train the extractor on data never deleted.
     #[arg(long, requires = "certified", help_heading = "Certified removal")]
     pub features: Option<PathBuf>,
-    /// Where to write the model (.safetensors).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
 }
 
 fn parse_schedule(s: &str) -> anyhow::Result<Schedule> {
@@ -132,7 +160,7 @@ fn parse_schedule(s: &str) -> anyhow::Result<Schedule> {
 }
 
 /// Builds the training config from the file and flags.
-pub fn train_config(a: &TrainArgs) -> anyhow::Result<TrainConfig> {
+pub fn train_config(a: &TrainFlags) -> anyhow::Result<TrainConfig> {
     let mut c: TrainConfig = match read_toml(&a.config)? {
         Some(v) => serde_json::from_value(v).context("training config")?,
         None => TrainConfig::default(),
@@ -167,7 +195,7 @@ pub fn train_config(a: &TrainArgs) -> anyhow::Result<TrainConfig> {
 
 /// The certified-removal hyperparameters from the flags (library defaults for the rest),
 /// refusing gradient-training flags that would silently do nothing.
-fn certified_params(a: &TrainArgs) -> anyhow::Result<CertifiedParams> {
+fn certified_params(a: &TrainFlags) -> anyhow::Result<CertifiedParams> {
     if a.model != "logreg" {
         anyhow::bail!("--certified trains a logistic regression: pass --model logreg (with --features MODEL to put it on an mlp/cnn's penultimate features)");
     }
@@ -195,7 +223,7 @@ fn certified_params(a: &TrainArgs) -> anyhow::Result<CertifiedParams> {
 }
 
 /// Reads --exclude-ids, sorted and deduplicated.
-fn excluded_ids(a: &TrainArgs) -> anyhow::Result<Vec<SampleId>> {
+pub fn excluded_ids(a: &TrainFlags) -> anyhow::Result<Vec<SampleId>> {
     let mut excluded = match &a.exclude_ids {
         Some(p) => read_id_list(p)?,
         None => Vec::new(),
@@ -205,57 +233,16 @@ fn excluded_ids(a: &TrainArgs) -> anyhow::Result<Vec<SampleId>> {
     Ok(excluded)
 }
 
-/// `oubli train --certified`.
-fn run_certified(a: &TrainArgs) -> anyhow::Result<i32> {
-    let params = certified_params(a)?;
-    let dataset = a.data.load("digits")?;
-    let excluded = excluded_ids(a)?;
-    let req = crate::certified::TrainRequest {
-        params,
-        seed: a.seed.unwrap_or(0),
-        features: a.features.as_deref(),
-        excluded: &excluded,
-    };
-    let (mut file, mut report) = crate::certified::train(&dataset, &req)?;
-    file.save(&a.out)?;
-    report["out"] = a.out.display().to_string().into();
-    print_report(a, &report)
-}
-
-/// Prints a train report as JSON or as the usual two lines.
-fn print_report(a: &TrainArgs, v: &serde_json::Value) -> anyhow::Result<i32> {
-    if a.json {
-        json(v)?;
-    } else {
-        println!(
-            "trained {} {} on {} ({} samples) in {:.2}s: train {} test {}",
-            v["method"].as_str().unwrap_or_default(),
-            v["model"].as_str().unwrap_or_default(),
-            v["dataset"].as_str().unwrap_or_default(),
-            v["trained_samples"],
-            v["seconds"].as_f64().unwrap_or(f64::NAN),
-            pct(v["train_accuracy"].as_f64().unwrap_or(f64::NAN)),
-            pct(v["test_accuracy"].as_f64().unwrap_or(f64::NAN))
-        );
-        for note in v["notes"].as_array().into_iter().flatten() {
-            println!("note: {}", note.as_str().unwrap_or_default());
-        }
-        println!(
-            "wrote {} (weights_sha256 {})",
-            a.out.display(),
-            v["weights_sha256"].as_str().unwrap_or_default()
-        );
-    }
-    Ok(0)
-}
-
-/// Runs `oubli train`.
-pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
+/// The training plan the flags describe.
+pub fn plan(a: &TrainFlags, dataset: &oubli_data::Dataset) -> anyhow::Result<TrainPlan> {
     if a.certified {
-        return run_certified(&a);
+        return Ok(TrainPlan::Certified(CertifiedPlan {
+            params: certified_params(a)?,
+            seed: a.seed.unwrap_or(0),
+            features: a.features.clone(),
+        }));
     }
-    let mut dataset = a.data.load("digits")?;
-    let config = train_config(&a)?.validate()?;
+    let config = train_config(a)?.validate()?;
     let mut spec = ModelSpec::by_name(&a.model, dataset.shape.clone(), dataset.num_classes)?;
     if !a.hidden.is_empty() {
         match &mut spec.arch {
@@ -264,54 +251,91 @@ pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
         }
         spec.validate()?;
     }
-    let excluded = excluded_ids(&a)?;
-    dataset.exclude(&excluded)?;
-    if let Some(shards) = a.sisa_shards {
-        let sisa = crate::sisa::config(
-            shards,
-            a.sisa_slices.unwrap_or(1),
-            a.shard_by,
-            a.aggregation,
-        );
-        let report = crate::sisa::train(&dataset, spec, sisa, &config, &excluded, &a.out)?;
-        return print_report(&a, &report);
-    }
+    let Some(shards) = a.sisa_shards else {
+        return Ok(TrainPlan::Single { spec, config });
+    };
+    let sisa = SisaConfig {
+        shards,
+        slices: a.sisa_slices.unwrap_or(1),
+        shard_by: match a.shard_by {
+            ShardByArg::Id => ShardBy::Id,
+            ShardByArg::Owner => ShardBy::Owner,
+        },
+        aggregation: match a.aggregation {
+            AggregationArg::Mean => Aggregation::MeanProb,
+            AggregationArg::Vote => Aggregation::Vote,
+        },
+    };
+    Ok(TrainPlan::Sisa { spec, config, sisa })
+}
+
+/// Runs `oubli train`.
+pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
+    check_output_file(&a.out)?;
+    let dataset = a.train.data.load("digits")?;
+    let plan = plan(&a.train, &dataset)?;
+    let excluded = excluded_ids(&a.train)?;
     let mut bar = Bar::new("train");
-    let (mut model, report) = fit(&dataset, spec, &config, &mut bar)?;
+    let (mut model, report) = train(&dataset, &plan, &excluded, &mut bar)?;
     drop(bar);
-    if !excluded.is_empty() {
-        model
-            .lineage
-            .extra
-            .insert(REMOVED_IDS_KEY.into(), serde_json::to_value(&excluded)?);
-        model.lineage.forgotten_samples = excluded.len();
-    }
     model.save(&a.out)?;
     if a.json {
         let mut v = serde_json::to_value(&report)?;
-        v["out"] = serde_json::Value::String(a.out.display().to_string());
-        v["excluded_samples"] = excluded.len().into();
+        v["out"] = a.out.display().to_string().into();
         json(&v)?;
-    } else {
-        println!(
-            "trained {} on {} ({} samples{}) in {:.2}s: train {} test {}",
-            report.model,
-            report.dataset,
-            report.trained_samples,
-            if excluded.is_empty() {
-                String::new()
-            } else {
-                format!(", {} excluded", excluded.len())
-            },
-            report.seconds,
-            pct(report.train_accuracy),
-            pct(report.test_accuracy)
-        );
-        println!(
-            "wrote {} (weights_sha256 {})",
-            a.out.display(),
-            report.weights_sha256
-        );
+        return Ok(0);
     }
+    let (method, model_name, trained, seconds, train_acc, test_acc, sha, notes) = match &report {
+        TrainReport::Single(r) => (
+            r.method,
+            r.fit.model.as_str(),
+            r.fit.trained_samples,
+            r.fit.seconds,
+            r.fit.train_accuracy,
+            r.fit.test_accuracy,
+            &r.fit.weights_sha256,
+            &r.notes,
+        ),
+        TrainReport::Sisa(r) => (
+            r.method,
+            r.model.as_str(),
+            r.trained_samples,
+            r.report.seconds,
+            r.train_accuracy,
+            r.test_accuracy,
+            &r.weights_sha256,
+            &r.notes,
+        ),
+        TrainReport::Certified(r) => (
+            r.method,
+            r.model,
+            r.trained_samples,
+            r.seconds,
+            r.train_accuracy,
+            r.test_accuracy,
+            &r.weights_sha256,
+            &r.notes,
+        ),
+    };
+    let excluded_note = if excluded.is_empty() {
+        String::new()
+    } else {
+        format!(", {} excluded", excluded.len())
+    };
+    let method = if method == "train" {
+        String::new()
+    } else {
+        format!("{method} ")
+    };
+    println!(
+        "trained {method}{model_name} on {} ({trained} samples{excluded_note}) in {seconds:.2}s: train {} test {}",
+        dataset.name,
+        pct(train_acc),
+        pct(test_acc)
+    );
+    for note in notes {
+        println!("note: {note}");
+    }
+    println!("wrote {} (weights_sha256 {sha})", a.out.display());
     Ok(0)
 }

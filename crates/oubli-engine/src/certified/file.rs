@@ -15,7 +15,7 @@
 //! Loading checks that the tensor is exactly what the JSON state implies, so neither can be
 //! altered alone.
 
-use anyhow::{bail, Context};
+use crate::EngineError;
 use oubli_certified::CertifiedModel;
 use oubli_data::{fingerprint, SampleId};
 use oubli_model::{ParamShape, Params};
@@ -124,14 +124,17 @@ pub fn is_certified_file(path: &Path) -> bool {
 
 impl CertifiedFile {
     /// Writes the file atomically (temporary file, then rename); returns `weights_sha256`.
-    pub fn save(&mut self, path: &Path) -> anyhow::Result<String> {
+    pub fn save(&mut self, path: &Path) -> Result<String, EngineError> {
         let params = export_weights(&self.model);
         self.meta.weights_sha256 = params.sha256();
         self.meta.removed_ids_fingerprint = fingerprint(&self.meta.removed_ids);
         let mut meta = HashMap::new();
         meta.insert("format".to_string(), FORMAT.to_string());
-        meta.insert("certified".into(), serde_json::to_string(&self.model)?);
-        if let Value::Object(map) = serde_json::to_value(&self.meta)? {
+        meta.insert(
+            "certified".into(),
+            serde_json::to_string(&self.model).expect("model state serialises"),
+        );
+        if let Value::Object(map) = serde_json::to_value(&self.meta).expect("meta serialises") {
             for (k, v) in map {
                 // Plain strings stay plain so that other tools can read them.
                 let text = match v {
@@ -144,20 +147,27 @@ impl CertifiedFile {
         let bytes: Vec<u8> = params.data.iter().flat_map(|v| v.to_le_bytes()).collect();
         let view = TensorView::new(Dtype::F32, params.shapes[0].shape.clone(), &bytes)
             .expect("shape matches data");
-        let out = safetensors::serialize([(TENSOR, view)], Some(meta))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let tmp = path.with_extension("safetensors.tmp");
-        std::fs::write(&tmp, out).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        let out = safetensors::serialize([(TENSOR, view)], Some(meta)).map_err(|e| {
+            EngineError::CorruptFile {
+                path: path.to_path_buf(),
+                problem: format!("cannot serialise: {e}"),
+            }
+        })?;
+        oubli_model::file::write_atomic(path, &out)
+            .map_err(|(p, source)| EngineError::Io { path: p, source })?;
         Ok(self.meta.weights_sha256.clone())
     }
 
     /// Reads and validates a certified model file.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let bad = |problem: String| anyhow::anyhow!("{}: {problem}", path.display());
+    pub fn load(path: &Path) -> Result<Self, EngineError> {
+        let bytes = std::fs::read(path).map_err(|source| EngineError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bad = |problem: String| EngineError::CorruptFile {
+            path: path.to_path_buf(),
+            problem,
+        };
         let (_, header) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
         let raw = header.metadata().clone().unwrap_or_default();
@@ -189,11 +199,10 @@ impl CertifiedFile {
         let meta: CertifiedMeta = serde_json::from_value(Value::Object(obj))
             .map_err(|e| bad(format!("metadata is malformed: {e}")))?;
         if meta.format_version > FORMAT_VERSION {
-            bail!(
-                "{}: format version {} is newer than this oubli ({FORMAT_VERSION})",
-                path.display(),
+            return Err(bad(format!(
+                "format version {} is newer than this oubli ({FORMAT_VERSION})",
                 meta.format_version
-            );
+            )));
         }
         if fingerprint(&meta.removed_ids) != meta.removed_ids_fingerprint {
             return Err(bad(
