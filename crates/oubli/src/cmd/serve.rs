@@ -24,7 +24,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Bearer token for mutating calls [default: $OUBLI_TOKEN, else STORE/api-token, created].
-    #[arg(long, env = "OUBLI_TOKEN", hide_env_values = true)]
+    #[arg(long)]
     pub token: Option<String>,
     /// Deletion requests per second per token.
     #[arg(long, default_value_t = 100.0)]
@@ -74,7 +74,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<i32> {
         )?
         .0
     };
-    let token = match a.token {
+    let token = match a.token.or_else(|| std::env::var("OUBLI_TOKEN").ok()) {
         Some(t) if !t.is_empty() => t,
         _ => {
             let t = store_token(&a.store)?;
