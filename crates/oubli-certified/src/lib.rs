@@ -90,12 +90,14 @@
 
 #![warn(missing_docs)]
 
+mod curvature;
 mod error;
 mod linalg;
 mod params;
 mod predict;
 mod removal;
 mod repr;
+mod ridge;
 mod train;
 
 use rand::SeedableRng;
@@ -105,8 +107,10 @@ use serde::{Deserialize, Serialize};
 
 pub use error::CertifiedError;
 pub use params::{CertifiedParams, ValidCertifiedParams};
-pub use removal::RemovalReport;
+pub use removal::{RefreshPolicy, RemovalOptions, RemovalReport};
+pub use ridge::RidgeModel;
 
+use curvature::Curvature;
 use linalg::norm;
 use train::{fit, full_gradient, DataView};
 
@@ -133,6 +137,26 @@ pub struct CertifiedModel {
     removals: usize,
     retrains: usize,
     n_train: usize,
+    #[serde(skip)]
+    curvature: CurvatureCache,
+}
+
+/// The kept Hessian (see `curvature.rs`): derived state, rebuilt from the
+/// data when absent, so it is neither serialised nor compared — two models
+/// are equal when their certified state is.
+#[derive(Clone, Default)]
+pub(crate) struct CurvatureCache(pub Option<Curvature>);
+
+impl PartialEq for CurvatureCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for CurvatureCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "kept" } else { "absent" })
+    }
 }
 
 impl CertifiedModel {
@@ -180,16 +204,18 @@ impl CertifiedModel {
             removals: 0,
             retrains: 0,
             n_train: labels.len(),
+            curvature: CurvatureCache::default(),
         };
-        let fitted = fit(
+        let mut fitted = fit(
             &model.view(x, labels, None),
             num_models,
             &model.noise,
             &params,
         )?;
-        model.weights = fitted.weights;
-        model.residual_spent = fitted.residuals;
+        model.weights = std::mem::take(&mut fitted.weights);
+        model.residual_spent = std::mem::take(&mut fitted.residuals);
         model.norm_bound = fitted.norm_bound;
+        model.curvature.0 = Curvature::from_fit(&mut fitted);
         Ok(model)
     }
 
@@ -198,21 +224,50 @@ impl CertifiedModel {
     /// Counters start at 0. Used by tests and verification tooling.
     pub fn exact_retrain(&self, x: &[f32], labels: &[u32]) -> Result<Self, CertifiedError> {
         self.check_current(x, labels)?;
-        let fitted = fit(
+        let mut fitted = fit(
             &self.view(x, labels, None),
             self.num_models(),
             &self.noise,
             &self.params,
         )?;
         Ok(Self {
-            weights: fitted.weights,
-            residual_spent: fitted.residuals,
+            weights: std::mem::take(&mut fitted.weights),
+            residual_spent: std::mem::take(&mut fitted.residuals),
             norm_bound: fitted.norm_bound,
             removals: 0,
             retrains: 0,
             n_train: labels.len(),
+            curvature: CurvatureCache(Curvature::from_fit(&mut fitted)),
             ..self.clone()
         })
+    }
+
+    /// Builds the kept Hessian from the current training data (exactly
+    /// `n_train` rows) at the current weights: O((k + 1)·n·d²), what the
+    /// first removal after loading a model from a file would otherwise pay.
+    /// Training and retraining keep it already; it is not serialised.
+    pub fn rebuild_curvature(&mut self, x: &[f32], labels: &[u32]) -> Result<(), CertifiedError> {
+        if labels.len() != self.n_train {
+            return Err(CertifiedError::TrainSizeMismatch {
+                expected: self.n_train,
+                got: labels.len(),
+            });
+        }
+        self.check_current(x, labels)?;
+        let view = self.view(x, labels, None);
+        self.curvature.0 = Some(Curvature::build(
+            &view,
+            &self.weights,
+            self.params.lambda(),
+        )?);
+        Ok(())
+    }
+
+    /// Whether the kept Hessian is present (it is after training; after
+    /// loading from a file it is built by the first removal or by
+    /// [`CertifiedModel::rebuild_curvature`]).
+    pub fn has_curvature(&self) -> bool {
+        self.curvature.0.is_some()
     }
 
     pub(crate) fn view<'a>(
@@ -327,6 +382,44 @@ impl CertifiedModel {
     pub fn n_train(&self) -> usize {
         self.n_train
     }
+}
+
+/// The checks of [`CertifiedModel::check_current`] restricted to `rows` (plus
+/// the O(1) shape check): what a removal that reads only those rows needs.
+/// Out-of-range indices are left to the caller's index checks.
+pub(crate) fn check_rows(
+    model: &CertifiedModel,
+    x: &[f32],
+    labels: &[u32],
+    rows: &[usize],
+) -> Result<(), CertifiedError> {
+    let d = model.dim;
+    if x.len() != labels.len() * d {
+        return Err(CertifiedError::ShapeMismatch {
+            what: "x",
+            expected: labels.len() * d,
+            got: x.len(),
+        });
+    }
+    for &row in rows.iter().filter(|&&i| i < labels.len()) {
+        let label = labels[row];
+        if label as usize >= model.num_classes {
+            return Err(CertifiedError::LabelOutOfRange {
+                row,
+                label,
+                num_classes: model.num_classes,
+            });
+        }
+        let r = &x[row * d..(row + 1) * d];
+        if r.iter().any(|v| !v.is_finite()) {
+            return Err(CertifiedError::NonFiniteFeature { row });
+        }
+        let nrm = model.feature_scale * r.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
+        if nrm > 1.0 + 1e-9 {
+            return Err(CertifiedError::RowNormTooLarge { row, norm: nrm });
+        }
+    }
+    Ok(())
 }
 
 fn check_data(x: &[f32], labels: &[u32], dim: usize, k: usize) -> Result<(), CertifiedError> {

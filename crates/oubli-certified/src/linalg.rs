@@ -66,6 +66,42 @@ pub fn cholesky_solve(l: &[f64], d: usize, b: &mut [f64]) {
     }
 }
 
+/// Rank-one Cholesky downdate in O(d²): turns the factor `L` of `A` (as left
+/// by [`cholesky`]) into the factor of `A − x xᵀ`; `x` is consumed.
+///
+/// Fails with [`CertifiedError::NotPositiveDefinite`] when `A − x xᵀ` is not
+/// numerically positive definite; `L` is then garbage and must be rebuilt.
+pub fn cholesky_downdate(l: &mut [f64], d: usize, x: &mut [f64]) -> Result<(), CertifiedError> {
+    for k in 0..d {
+        let lkk = l[k * d + k];
+        let r2 = (lkk - x[k]) * (lkk + x[k]);
+        if !(r2 > 0.0 && r2.is_finite()) {
+            return Err(CertifiedError::NotPositiveDefinite);
+        }
+        let r = r2.sqrt();
+        let (c, s) = (r / lkk, x[k] / lkk);
+        l[k * d + k] = r;
+        for i in k + 1..d {
+            let lik = (l[i * d + k] - s * x[i]) / c;
+            l[i * d + k] = lik;
+            x[i] = c * x[i] - s * lik;
+        }
+    }
+    Ok(())
+}
+
+/// `A += alpha · x xᵀ` on a full symmetric `d × d` matrix.
+pub fn sym_rank_one(a: &mut [f64], d: usize, alpha: f64, x: &[f64]) {
+    for (i, &xi) in x.iter().enumerate().take(d) {
+        axpy(&mut a[i * d..(i + 1) * d], alpha * xi, x);
+    }
+}
+
+/// `vᵀ A v` for a full `d × d` matrix.
+pub fn quad_form(a: &[f64], d: usize, v: &[f64]) -> f64 {
+    (0..d).map(|i| v[i] * dot(&a[i * d..(i + 1) * d], v)).sum()
+}
+
 /// `y = A x` for a full `d × d` matrix.
 pub fn matvec(a: &[f64], d: usize, x: &[f64], y: &mut [f64]) {
     for (i, yi) in y.iter_mut().enumerate().take(d) {
@@ -138,6 +174,33 @@ mod tests {
         for (x, t) in b.iter().zip(&x_true) {
             assert!((x - t).abs() < 1e-12, "{x} vs {t}");
         }
+    }
+
+    #[test]
+    fn cholesky_downdate_matches_a_fresh_factor() {
+        let d = 3;
+        let a = [4.0, 2.0, 0.6, 2.0, 5.0, 1.0, 0.6, 1.0, 3.0];
+        let x = [0.5, -0.3, 0.8];
+        let mut l = a.to_vec();
+        cholesky(&mut l, d).unwrap();
+        cholesky_downdate(&mut l, d, &mut x.to_vec()).unwrap();
+        let mut b = a.to_vec();
+        sym_rank_one(&mut b, d, -1.0, &x);
+        let mut fresh = b.clone();
+        cholesky(&mut fresh, d).unwrap();
+        for i in 0..d {
+            for j in 0..=i {
+                let (got, want) = (l[i * d + j], fresh[i * d + j]);
+                assert!((got - want).abs() < 1e-14, "L[{i},{j}]: {got} vs {want}");
+            }
+        }
+        assert!((quad_form(&b, d, &x) - 1.8096).abs() < 1e-12);
+        // Removing more than the matrix holds is refused.
+        let mut too_much = [3.0, 0.0, 0.0];
+        assert_eq!(
+            cholesky_downdate(&mut l, d, &mut too_much),
+            Err(CertifiedError::NotPositiveDefinite)
+        );
     }
 
     #[test]
