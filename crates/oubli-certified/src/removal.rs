@@ -53,7 +53,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::curvature::{Curvature, Step};
 use crate::linalg::{axpy, dot, norm};
-use crate::train::{fit, sigmoid};
+use crate::train::{fit, full_gradient, sigmoid, DataView};
 use crate::{check_rows, CertifiedError, CertifiedModel, LOGISTIC_GAMMA};
 
 /// When a removal re-evaluates the kept Hessian at the current weights.
@@ -120,6 +120,10 @@ pub struct RemovalReport {
     /// Whether the kept Hessian was re-evaluated at the current weights
     /// (or built, for a model loaded from a file) by this call.
     pub refreshed: bool,
+    /// Whether the bound did not fit the budget but the exact residual
+    /// `‖∇L_b(w⁻; D′)‖`, computed on the remaining rows (O(k·n·d)), did: the
+    /// accumulator then holds that exact value instead of the bound.
+    pub exact_residual: bool,
     /// Whether the budget forced a retrain from scratch on D′.
     pub retrained: bool,
     /// Wall time of the call.
@@ -205,30 +209,40 @@ impl CertifiedModel {
 
         let view = self.view(x_all, labels_all, Some(&removed));
         let lambda = self.params.lambda();
-        let (mut cache, mut refreshed) = match self.curvature.0.take() {
+        // Paths that read every row (build, refresh, exact residual,
+        // retrain) check every row first, whatever `check_all_rows` says.
+        let mut checked = opts.check_all_rows;
+        let mut check_all = |model: &Self| -> Result<(), CertifiedError> {
+            if !checked {
+                model.check_current(x_all, labels_all)?;
+                checked = true;
+            }
+            Ok(())
+        };
+        let mut refreshed =
+            self.curvature.0.is_none() || opts.refresh == RefreshPolicy::EveryRemoval;
+        let mut cache = match self.curvature.0.take() {
             Some(mut c) => {
-                let ok = c.downdate(&view, remove_idx).is_ok();
-                if !ok || opts.refresh == RefreshPolicy::EveryRemoval {
+                if c.downdate(&view, remove_idx).is_err() {
+                    refreshed = true;
+                }
+                if refreshed {
+                    check_all(self)?;
                     c.refresh(&view, &self.weights, lambda)?;
                 }
-                (c, !ok || opts.refresh == RefreshPolicy::EveryRemoval)
+                c
             }
-            None => (Curvature::build(&view, &self.weights, lambda)?, true),
+            None => {
+                check_all(self)?;
+                Curvature::build(&view, &self.weights, lambda)?
+            }
         };
         let deltas = self.deltas(&view, remove_idx);
         let reg = lambda * (n - m) as f64;
         let mut plan = self.plan(&cache, &deltas, reg);
         let budget = self.budget();
-        let over = |plan: &[Planned]| {
-            let spent: Vec<f64> = self
-                .residual_spent
-                .iter()
-                .zip(plan)
-                .map(|(b, p)| b + p.bound)
-                .collect();
-            norm(&spent) > budget
-        };
-        if !refreshed {
+        let over = |plan: &[Planned]| norm(&self.spent_after(plan)) > budget;
+        if !refreshed && opts.refresh == RefreshPolicy::Auto {
             let stale: Vec<f64> = cache
                 .models
                 .iter()
@@ -236,17 +250,35 @@ impl CertifiedModel {
                 .map(|(c, p)| c.stale_spent + p.staleness)
                 .collect();
             let refresh_worth = budget * cache.models.len() as f64 / cache.retrain_passes as f64;
-            let stale_too_dear =
-                opts.refresh == RefreshPolicy::Auto && norm(&stale) > refresh_worth;
-            if stale_too_dear || over(&plan) {
+            if norm(&stale) > refresh_worth {
+                check_all(self)?;
                 cache.refresh(&view, &self.weights, lambda)?;
                 refreshed = true;
                 plan = self.plan(&cache, &deltas, reg);
             }
         }
+        // When the bound does not fit, the exact residual of the candidate
+        // (O(k·n·d), a d-th of a refresh) may: it is the tightest bound.
+        let mut exact = None;
+        if over(&plan) {
+            check_all(self)?;
+            let r = self.exact_residuals(&view, &plan);
+            if norm(&r) <= budget {
+                exact = Some(r);
+            } else if !refreshed {
+                cache.refresh(&view, &self.weights, lambda)?;
+                refreshed = true;
+                plan = self.plan(&cache, &deltas, reg);
+                if over(&plan) {
+                    let r = self.exact_residuals(&view, &plan);
+                    exact = (norm(&r) <= budget).then_some(r);
+                }
+            }
+        }
         let per_model_bound: Vec<f64> = plan.iter().map(|p| p.bound).collect();
         let per_model_staleness: Vec<f64> = plan.iter().map(|p| p.staleness).collect();
-        let retrained = over(&plan);
+        let retrained = exact.is_none() && over(&plan);
+        let spent = self.spent_after(&plan);
         if retrained {
             let mut fitted = fit(&view, self.num_models(), &self.noise, &self.params)?;
             self.weights = std::mem::take(&mut fitted.weights);
@@ -258,9 +290,9 @@ impl CertifiedModel {
             let d = self.dim;
             for (j, p) in plan.iter().enumerate() {
                 axpy(&mut self.weights[j * d..(j + 1) * d], 1.0, &p.step.v);
-                self.residual_spent[j] += p.bound;
                 cache.models[j].stale_spent += p.staleness;
             }
+            self.residual_spent = exact.clone().unwrap_or(spent);
             self.curvature.0 = Some(cache);
         }
         self.removals += m;
@@ -275,6 +307,7 @@ impl CertifiedModel {
             budget,
             budget_remaining: budget - residual_total,
             refreshed,
+            exact_residual: exact.is_some(),
             retrained,
             seconds: start.elapsed().as_secs_f64(),
         })
@@ -283,7 +316,7 @@ impl CertifiedModel {
     /// Per model, `Δ = mλw + Σ_{i∈S} ∇ℓ(wᵀxᵢ, yᵢ)`: the gradient, at w, of
     /// what leaves the objective (the points and their share of the λn
     /// regulariser), so that `∇L_b(w; D′) = r − Δ`.
-    fn deltas(&self, view: &crate::train::DataView, remove_idx: &[usize]) -> Vec<Vec<f64>> {
+    fn deltas(&self, view: &DataView, remove_idx: &[usize]) -> Vec<Vec<f64>> {
         let (d, k) = (self.dim, self.num_models());
         let m = remove_idx.len() as f64;
         let mut row = vec![0.0; d];
@@ -299,6 +332,29 @@ impl CertifiedModel {
                     axpy(&mut delta, -y * sigmoid(-yz), &row);
                 }
                 delta
+            })
+            .collect()
+    }
+
+    /// `β_j + bound_j` per model.
+    fn spent_after(&self, plan: &[Planned]) -> Vec<f64> {
+        self.residual_spent
+            .iter()
+            .zip(plan)
+            .map(|(b, p)| b + p.bound)
+            .collect()
+    }
+
+    /// `‖∇L_b(w_j + v_j; D′)‖` per model, exactly, on the kept rows.
+    fn exact_residuals(&self, view: &DataView, plan: &[Planned]) -> Vec<f64> {
+        let (d, k) = (self.dim, self.num_models());
+        plan.iter()
+            .enumerate()
+            .map(|(j, p)| {
+                let mut w = self.weights[j * d..(j + 1) * d].to_vec();
+                axpy(&mut w, 1.0, &p.step.v);
+                let b = &self.noise[j * d..(j + 1) * d];
+                norm(&full_gradient(view, j, k, &w, b, self.params.lambda()))
             })
             .collect()
     }
