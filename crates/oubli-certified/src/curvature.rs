@@ -21,15 +21,19 @@
 //! ignored by `CertifiedModel`'s equality.
 
 use crate::linalg::{
-    axpy, cholesky, cholesky_downdate, cholesky_solve, norm, quad_form, sym_rank_one,
+    axpy, cholesky, norm, quad_form, sym_rank_one, upper_downdate, upper_from_lower, upper_solve,
 };
 use crate::train::{curvature_at, hessian_data, weighted_gram, DataView, Fitted};
 use crate::CertifiedError;
 
-/// Refinement sweeps of a step solve. The factor is exact up to the changed
-/// regulariser (a relative perturbation of `removed/n_f`), so each sweep
-/// gains that factor; 8 sweeps reach rounding for anything below 1%.
-const REFINE_SWEEPS: usize = 8;
+/// Sweeps of a step solve at most (see [`ModelCurvature::solve`]); each
+/// gains the ratio removed-since-refresh / |D| at the refresh, a few % at
+/// most under the automatic policy.
+const REFINE_SWEEPS: usize = 12;
+
+/// Sweeps stop once they change v by at most this, relatively. What is left
+/// shows in the computed `‖e‖`, which is charged to the bound.
+const NEUMANN_TOL: f64 = 1e-13;
 
 /// Per binary model, see the module docs.
 #[derive(Debug, Clone)]
@@ -38,11 +42,10 @@ pub(crate) struct ModelCurvature {
     pub at: Vec<f64>,
     /// H̃ = Σ_{D′} ℓ''(w_fᵀxᵢ)xᵢxᵢᵀ, full d × d.
     data: Vec<f64>,
-    /// Lower Cholesky factor of `data + reg·I` (row-major, lower triangle).
+    /// Cholesky factor `R` (upper, `RᵀR = data + factor_reg·I`).
     factor: Vec<f64>,
-    /// Staleness and solve terms charged since the factor point was last
-    /// moved (the quantity the refresh rule compares with a refresh's cost).
-    pub stale_spent: f64,
+    /// The regulariser inside `factor`: λ·|D| when it was built.
+    factor_reg: f64,
 }
 
 /// The cache of one `CertifiedModel`; see the module docs.
@@ -50,9 +53,10 @@ pub(crate) struct ModelCurvature {
 pub(crate) struct Curvature {
     gram: Vec<f64>,
     pub models: Vec<ModelCurvature>,
-    /// d × d data passes a retrain costs (Newton iterations + Gram), as
-    /// measured at the last fit, or estimated when built from data.
-    pub retrain_passes: usize,
+    /// Exact-residual checks since the factor point last moved (what
+    /// [`RefreshPolicy::Auto`](crate::RefreshPolicy::Auto) weighs against a
+    /// refresh).
+    pub checks_since_refresh: usize,
 }
 
 /// One solved step: `v = H̃⁻¹Δ` and `‖Δ − (H̃ + λ|D′|I)v‖`.
@@ -60,11 +64,6 @@ pub(crate) struct Step {
     pub v: Vec<f64>,
     pub solve_residual: f64,
 }
-
-/// Newton iterations assumed per model when the retrain cost was not
-/// measured (a cache rebuilt after loading a model): the crate's Newton
-/// converges in about 5 to 7 on well-scaled data.
-const ASSUMED_NEWTON_ITERS: usize = 6;
 
 impl Curvature {
     /// From the last Newton iterations of a fit (free: training computed
@@ -75,17 +74,17 @@ impl Curvature {
             .iter_mut()
             .map(|h| {
                 h.take().map(|h| ModelCurvature {
+                    factor: upper_from_lower(&h.factor, h.at.len()),
                     at: h.at,
                     data: h.data,
-                    factor: h.factor,
-                    stale_spent: 0.0,
+                    factor_reg: h.reg,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Self {
             gram: std::mem::take(&mut fitted.gram),
             models,
-            retrain_passes: fitted.passes,
+            checks_since_refresh: 0,
         })
     }
 
@@ -97,7 +96,7 @@ impl Curvature {
         let mut cache = Self {
             gram: weighted_gram(view, |_, _| 1.0),
             models: Vec::with_capacity(k),
-            retrain_passes: ASSUMED_NEWTON_ITERS * k + 1,
+            checks_since_refresh: 0,
         };
         cache.models = (0..k)
             .map(|j| model_curvature(view, &weights[j * d..(j + 1) * d], lambda))
@@ -118,6 +117,7 @@ impl Curvature {
         for (j, m) in self.models.iter_mut().enumerate() {
             *m = model_curvature(view, &weights[j * d..(j + 1) * d], lambda)?;
         }
+        self.checks_since_refresh = 0;
         Ok(())
     }
 
@@ -138,7 +138,7 @@ impl Curvature {
                     .iter_mut()
                     .zip(&x)
                     .for_each(|(s, xi)| *s = c.sqrt() * xi);
-                if let Err(e) = cholesky_downdate(&mut m.factor, d, &mut scaled) {
+                if let Err(e) = upper_downdate(&mut m.factor, d, &mut scaled) {
                     failed = Some(e);
                 }
             }
@@ -153,31 +153,41 @@ impl Curvature {
 }
 
 impl ModelCurvature {
-    /// Solves `(H̃ + reg·I) v = Δ`, with `reg = λ|D′|`, by refinement on the
-    /// factor; returns v and the linear residual actually left.
+    /// Solves `(H̃ + reg·I) v = Δ`, with `reg = λ|D′|`, on the factor of
+    /// `H̃ + factor_reg·I`; returns v and the linear residual actually left.
+    ///
+    /// The two matrices differ by `c·I`, `c = factor_reg − reg = λ·(rows
+    /// removed since the factor was built) ≥ 0`, so `v = F⁻¹(Δ + c·v)` is a
+    /// contraction with ratio ≤ c/factor_reg (a few %): one triangular
+    /// solve pair per sweep, no matrix product. One product at the end
+    /// computes the residual that is charged.
     pub fn solve(&self, delta: &[f64], reg: f64) -> Step {
         let d = delta.len();
+        let c = self.factor_reg - reg;
         let mut v = delta.to_vec();
-        cholesky_solve(&self.factor, d, &mut v);
-        let target = 1e-15 * norm(delta);
-        let mut sweep = 0;
-        loop {
-            // e = Δ − (H̃ + reg·I) v
-            let mut e = delta.to_vec();
-            for (a, ea) in e.iter_mut().enumerate() {
-                let row = &self.data[a * d..(a + 1) * d];
-                *ea -= row.iter().zip(&v).map(|(h, vi)| h * vi).sum::<f64>() + reg * v[a];
+        upper_solve(&self.factor, d, &mut v);
+        for _ in 0..REFINE_SWEEPS {
+            if c <= 0.0 {
+                break;
             }
-            let en = norm(&e);
-            if en <= target || sweep == REFINE_SWEEPS {
-                return Step {
-                    v,
-                    solve_residual: en,
-                };
+            let mut next = delta.to_vec();
+            axpy(&mut next, c, &v);
+            upper_solve(&self.factor, d, &mut next);
+            let change: f64 = next.iter().zip(&v).map(|(a, b)| (a - b).powi(2)).sum();
+            v = next;
+            if change.sqrt() <= NEUMANN_TOL * norm(&v) {
+                break;
             }
-            cholesky_solve(&self.factor, d, &mut e);
-            axpy(&mut v, 1.0, &e);
-            sweep += 1;
+        }
+        // e = Δ − (H̃ + reg·I) v
+        let mut e = delta.to_vec();
+        for (a, ea) in e.iter_mut().enumerate() {
+            let row = &self.data[a * d..(a + 1) * d];
+            *ea -= row.iter().zip(&v).map(|(h, vi)| h * vi).sum::<f64>() + reg * v[a];
+        }
+        Step {
+            v,
+            solve_residual: norm(&e),
         }
     }
 }
@@ -198,7 +208,7 @@ fn model_curvature(
     Ok(ModelCurvature {
         at: w.to_vec(),
         data,
-        factor,
-        stale_spent: 0.0,
+        factor: upper_from_lower(&factor, d),
+        factor_reg: reg,
     })
 }

@@ -35,17 +35,27 @@
 //! Floating-point rounding in accumulating H̃ and G is not charged (as for
 //! the Hessians of training); the solve's `‖e‖` is computed, not assumed.
 //!
-//! # When the curvature is refreshed
+//! # When the bound does not fit, and when the curvature is refreshed
 //!
-//! The staleness term `γ‖Xu‖‖Xv‖ + ‖e‖` grows as w drifts from w_f. A
-//! refresh (recomputing H̃ at w on D′: k Hessian passes, O(k·n·d²)) zeroes
-//! it; spending budget instead brings the next retrain (Newton from
-//! scratch: P passes, as counted at the last fit) closer. A unit of budget
-//! B is thus worth P/B passes, and [`RefreshPolicy::Auto`] refreshes when
-//! the staleness charged since the last refresh would exceed what a refresh
-//! costs in that currency, `k·B/P` (a ski-rental rule: never worse than
-//! twice the better of the two in hindsight). The policy trades time for
-//! budget only; the bound above holds whatever it decides.
+//! The accumulated bound is a sum of triangle inequalities and soon far
+//! above the true residual. So when it would exceed the budget, the exact
+//! residual `‖∇L_b(w⁻; D′)‖` of the candidate is computed on the remaining
+//! rows (a "check", O(k·n·d)); if it fits, it becomes the accumulator (the
+//! same kind of computed residual training charges). Otherwise the Hessian
+//! is refreshed (re-evaluated at w on D′: k Hessian passes, O(k·n·d²)) and
+//! the step redone (bound, then check); only if that fails too is the model
+//! retrained from scratch (Algorithm 2).
+//!
+//! The staleness term `γ‖Xu‖‖Xv‖ + ‖e‖` grows as w drifts from w_f, so a
+//! stale Hessian makes the bound overflow, and checks come, more often.
+//! [`RefreshPolicy::Auto`] therefore refreshes once the checks since the
+//! last refresh have cost what a refresh costs (a ski-rental rule: never
+//! more than twice the better choice in hindsight), counting a check as
+//! `d + 64` and a refresh as `d²/8` operations per row and model (the
+//! gradient with its transcendentals; the symmetric 4-wide Hessian kernel).
+//! The counts are deterministic, so the same stream of removals gives the
+//! same model on any machine. The policy trades time only: the bound above
+//! holds whatever it decides.
 
 use std::time::Instant;
 
@@ -60,16 +70,16 @@ use crate::{check_rows, CertifiedError, CertifiedModel, LOGISTIC_GAMMA};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RefreshPolicy {
-    /// When the staleness charged since the last refresh would cost more
-    /// budget than a refresh costs time (see the module docs), or when a
-    /// stale step would not fit the budget but a fresh one might.
+    /// Once the exact-residual checks since the last refresh have cost what a
+    /// refresh costs (see the module docs), and when neither the bound nor
+    /// the exact residual of a stale step fits the budget.
     #[default]
     Auto,
     /// Before every removal: the paper's update with the exact Hessian at w
     /// (O(k·n·d²) per removal, the least budget per removal).
     EveryRemoval,
-    /// Only when a stale step would not fit the budget (the fastest
-    /// removals, the most budget per removal).
+    /// Only when neither the bound nor the exact residual of a stale step
+    /// fits the budget.
     WhenOverBudget,
 }
 
@@ -128,6 +138,19 @@ pub struct RemovalReport {
     pub retrained: bool,
     /// Wall time of the call.
     pub seconds: f64,
+}
+
+/// Cost of an exact-residual check per row and model, in the unit of
+/// [`refresh_cost`]: a gradient (d multiply-adds) plus the loss's
+/// transcendentals (worth ~64 more).
+fn check_cost(d: usize) -> f64 {
+    (d + 64) as f64
+}
+
+/// Cost of a refresh per row and model: the upper triangle of a d × d
+/// rank-one update (d²/2) on a kernel ~4 times as fast per operation.
+fn refresh_cost(d: usize) -> f64 {
+    (d * d) as f64 / 8.0
 }
 
 /// The bound terms of one model's step.
@@ -237,32 +260,28 @@ impl CertifiedModel {
                 Curvature::build(&view, &self.weights, lambda)?
             }
         };
+        // Ski rental: once the exact-residual checks since the last refresh
+        // have cost what a refresh costs, refresh.
+        if !refreshed
+            && opts.refresh == RefreshPolicy::Auto
+            && cache.checks_since_refresh as f64 * check_cost(self.dim) >= refresh_cost(self.dim)
+        {
+            check_all(self)?;
+            cache.refresh(&view, &self.weights, lambda)?;
+            refreshed = true;
+        }
         let deltas = self.deltas(&view, remove_idx);
         let reg = lambda * (n - m) as f64;
         let mut plan = self.plan(&cache, &deltas, reg);
         let budget = self.budget();
         let over = |plan: &[Planned]| norm(&self.spent_after(plan)) > budget;
-        if !refreshed && opts.refresh == RefreshPolicy::Auto {
-            let stale: Vec<f64> = cache
-                .models
-                .iter()
-                .zip(&plan)
-                .map(|(c, p)| c.stale_spent + p.staleness)
-                .collect();
-            let refresh_worth = budget * cache.models.len() as f64 / cache.retrain_passes as f64;
-            if norm(&stale) > refresh_worth {
-                check_all(self)?;
-                cache.refresh(&view, &self.weights, lambda)?;
-                refreshed = true;
-                plan = self.plan(&cache, &deltas, reg);
-            }
-        }
         // When the bound does not fit, the exact residual of the candidate
         // (O(k·n·d), a d-th of a refresh) may: it is the tightest bound.
         let mut exact = None;
         if over(&plan) {
             check_all(self)?;
             let r = self.exact_residuals(&view, &plan);
+            cache.checks_since_refresh += 1;
             if norm(&r) <= budget {
                 exact = Some(r);
             } else if !refreshed {
@@ -290,7 +309,6 @@ impl CertifiedModel {
             let d = self.dim;
             for (j, p) in plan.iter().enumerate() {
                 axpy(&mut self.weights[j * d..(j + 1) * d], 1.0, &p.step.v);
-                cache.models[j].stale_spent += p.staleness;
             }
             self.residual_spent = exact.clone().unwrap_or(spent);
             self.curvature.0 = Some(cache);

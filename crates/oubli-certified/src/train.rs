@@ -255,8 +255,6 @@ pub(crate) struct Fitted {
     /// Per model, the last Hessian Newton factorised; `None` if Newton
     /// needed none (w = 0 already met `tol`).
     pub hessians: Vec<Option<NewtonHessian>>,
-    /// d × d data passes spent: one per Newton iteration plus the Gram.
-    pub passes: usize,
 }
 
 /// The curvature of Newton's last iteration: where it was taken, its data
@@ -265,15 +263,14 @@ pub(crate) struct NewtonHessian {
     pub at: Vec<f64>,
     pub data: Vec<f64>,
     pub factor: Vec<f64>,
+    pub reg: f64,
 }
 
-/// What [`newton`] returns: weights, gradient norm reached, last Hessian,
-/// Hessians computed.
+/// What [`newton`] returns: weights, gradient norm reached, last Hessian.
 struct NewtonResult {
     w: Vec<f64>,
     grad_norm: f64,
     hessian: Option<NewtonHessian>,
-    passes: usize,
 }
 
 /// Minimises `L_b` for one binary model with damped Newton (Armijo
@@ -299,17 +296,16 @@ fn newton(
     let (mut f, mut g) = objective(&w);
     let mut gn = norm(&g);
     let mut last: Option<NewtonHessian> = None;
-    let done = |w: Vec<f64>, gn: f64, last: Option<NewtonHessian>, passes: usize| {
+    let done = |w: Vec<f64>, gn: f64, last: Option<NewtonHessian>| {
         Ok(NewtonResult {
             w,
             grad_norm: gn,
             hessian: last,
-            passes,
         })
     };
     for iter in 0..params.max_newton_iters() {
         if gn <= params.tol() {
-            return done(w, gn, last, iter);
+            return done(w, gn, last);
         }
         let data = hessian_data(view, &w);
         let mut h = data.clone();
@@ -323,6 +319,7 @@ fn newton(
             at: w.clone(),
             data,
             factor: h,
+            reg,
         });
         let slope = dot(&g, &p); // < 0: H is positive definite
                                  // Rounding slack so that, at the numerical floor of f, a step that
@@ -343,7 +340,7 @@ fn newton(
             if t < 1e-12 {
                 // No decrease possible: we are at the floating-point floor.
                 return if gn <= params.tol() {
-                    done(w, gn, last, iter + 1)
+                    done(w, gn, last)
                 } else {
                     Err(CertifiedError::NotConverged {
                         model,
@@ -355,7 +352,7 @@ fn newton(
         }
     }
     if gn <= params.tol() {
-        done(w, gn, last, params.max_newton_iters())
+        done(w, gn, last)
     } else {
         Err(CertifiedError::NotConverged {
             model,
@@ -377,13 +374,11 @@ pub(crate) fn fit(
     let mut weights = Vec::with_capacity(num_models * d);
     let mut residuals = Vec::with_capacity(num_models);
     let mut hessians = Vec::with_capacity(num_models);
-    let mut passes = 1;
     for j in 0..num_models {
         let r = newton(view, j, num_models, &noise[j * d..(j + 1) * d], params)?;
         weights.extend_from_slice(&r.w);
         residuals.push(r.grad_norm);
         hessians.push(r.hessian);
-        passes += r.passes;
     }
     // ‖X‖₂ of D bounds ‖X‖₂ of every subset of D (deleting rows cannot grow
     // the top singular value), so this one O(n d²) pass serves all removals
@@ -396,6 +391,5 @@ pub(crate) fn fit(
         norm_bound,
         gram,
         hessians,
-        passes,
     })
 }
