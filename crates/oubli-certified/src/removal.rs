@@ -232,8 +232,8 @@ impl CertifiedModel {
 
         let view = self.view(x_all, labels_all, Some(&removed));
         let lambda = self.params.lambda();
-        // Paths that read every row (build, refresh, exact residual,
-        // retrain) check every row first, whatever `check_all_rows` says.
+        // Paths that build on every row (build, refresh, retrain) check
+        // every row first, whatever `check_all_rows` says.
         let mut checked = opts.check_all_rows;
         let mut check_all = |model: &Self| -> Result<(), CertifiedError> {
             if !checked {
@@ -276,15 +276,18 @@ impl CertifiedModel {
         let budget = self.budget();
         let over = |plan: &[Planned]| norm(&self.spent_after(plan)) > budget;
         // When the bound does not fit, the exact residual of the candidate
-        // (O(k·n·d), a d-th of a refresh) may: it is the tightest bound.
+        // (O(k·n·d), a d-th of a refresh) may: it is the tightest bound. It
+        // needs no row check: it is exact whatever the rows' norms, and a
+        // non-finite row makes it NaN, which fails the test and leads to the
+        // checked paths below.
         let mut exact = None;
         if over(&plan) {
-            check_all(self)?;
             let r = self.exact_residuals(&view, &plan);
             cache.checks_since_refresh += 1;
             if norm(&r) <= budget {
                 exact = Some(r);
             } else if !refreshed {
+                check_all(self)?;
                 cache.refresh(&view, &self.weights, lambda)?;
                 refreshed = true;
                 plan = self.plan(&cache, &deltas, reg);
@@ -299,6 +302,7 @@ impl CertifiedModel {
         let retrained = exact.is_none() && over(&plan);
         let spent = self.spent_after(&plan);
         if retrained {
+            check_all(self)?;
             let mut fitted = fit(&view, self.num_models(), &self.noise, &self.params)?;
             self.weights = std::mem::take(&mut fitted.weights);
             self.residual_spent = std::mem::take(&mut fitted.residuals);
