@@ -52,7 +52,7 @@
 //! last refresh have cost what a refresh costs (a ski-rental rule: never
 //! more than twice the better choice in hindsight), counting a check as
 //! `d + 64` and a refresh as `d²/8` operations per row and model (the
-//! gradient with its transcendentals; the symmetric 4-wide Hessian kernel).
+//! gradient with its sigmoid; the symmetric 4-wide Hessian kernel).
 //! The counts are deterministic, so the same stream of removals gives the
 //! same model on any machine. The policy trades time only: the bound above
 //! holds whatever it decides.
@@ -141,8 +141,8 @@ pub struct RemovalReport {
 }
 
 /// Cost of an exact-residual check per row and model, in the unit of
-/// [`refresh_cost`]: a gradient (d multiply-adds) plus the loss's
-/// transcendentals (worth ~64 more).
+/// [`refresh_cost`]: a gradient (d multiply-adds) plus its sigmoid
+/// (an exp, worth ~64 more).
 fn check_cost(d: usize) -> f64 {
     (d + 64) as f64
 }
