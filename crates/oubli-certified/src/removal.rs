@@ -119,6 +119,7 @@ pub struct RemovalReport {
     pub per_model_bound: Vec<f64>,
     /// The part of `per_model_bound` due to the stale Hessian and the
     /// solve, `γ‖Xu‖‖Xv‖ + ‖e‖`.
+    #[serde(default)]
     pub per_model_staleness: Vec<f64>,
     /// Accumulated joint residual after the call (after the reset if the
     /// model was retrained).
@@ -129,10 +130,12 @@ pub struct RemovalReport {
     pub budget_remaining: f64,
     /// Whether the kept Hessian was re-evaluated at the current weights
     /// (or built, for a model loaded from a file) by this call.
+    #[serde(default)]
     pub refreshed: bool,
     /// Whether the bound did not fit the budget but the exact residual
     /// `‖∇L_b(w⁻; D′)‖`, computed on the remaining rows (O(k·n·d)), did: the
     /// accumulator then holds that exact value instead of the bound.
+    #[serde(default)]
     pub exact_residual: bool,
     /// Whether the budget forced a retrain from scratch on D′.
     pub retrained: bool,
