@@ -154,10 +154,12 @@ fn certified(data: &mut Data, stream: usize, policy: RefreshPolicy, sigma: f64) 
     let fast = RemovalOptions {
         refresh: policy,
         check_all_rows: false,
+        ..RemovalOptions::default()
     };
     let every = RemovalOptions {
         refresh: RefreshPolicy::EveryRemoval,
         check_all_rows: false,
+        ..RemovalOptions::default()
     };
     let (mut t_retrain, mut t_fast, mut t_remove, mut t_old) = (vec![], vec![], vec![], vec![]);
     let mut one = None;

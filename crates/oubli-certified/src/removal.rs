@@ -72,7 +72,9 @@ use crate::{check_rows, CertifiedError, CertifiedModel, LOGISTIC_GAMMA};
 pub enum RefreshPolicy {
     /// Once the exact-residual checks since the last refresh have cost what a
     /// refresh costs (see the module docs), and when neither the bound nor
-    /// the exact residual of a stale step fits the budget.
+    /// the exact residual of a stale step fits the budget. (Without
+    /// [`RemovalOptions::exact_check`] there are no checks to count: it then
+    /// refreshes only when the bound does not fit.)
     #[default]
     Auto,
     /// Before every removal: the paper's update with the exact Hessian at w
@@ -93,6 +95,11 @@ pub struct RemovalOptions {
     /// scaled norm ≤ 1: O(n·d)) rather than only the removed rows, the only
     /// ones a removal without refresh or retrain reads. Default: true.
     pub check_all_rows: bool,
+    /// When the accumulated bound does not fit the budget, compute the exact
+    /// residual `‖∇L_b(w⁻; D′)‖` (O(k·n·d)) and charge it instead of the
+    /// bound if it fits (module docs). `false` keeps to the paper's
+    /// Algorithm 2: bound only, then refresh, then retrain. Default: true.
+    pub exact_check: bool,
 }
 
 impl Default for RemovalOptions {
@@ -100,6 +107,7 @@ impl Default for RemovalOptions {
         Self {
             refresh: RefreshPolicy::Auto,
             check_all_rows: true,
+            exact_check: true,
         }
     }
 }
@@ -283,20 +291,23 @@ impl CertifiedModel {
         // needs no row check: it is exact whatever the rows' norms, and a
         // non-finite row makes it NaN, which fails the test and leads to the
         // checked paths below.
+        let fitting_exact = |plan: &[Planned]| {
+            let r = self.exact_residuals(&view, plan);
+            (norm(&r) <= budget).then_some(r)
+        };
         let mut exact = None;
         if over(&plan) {
-            let r = self.exact_residuals(&view, &plan);
-            cache.checks_since_refresh += 1;
-            if norm(&r) <= budget {
-                exact = Some(r);
-            } else if !refreshed {
+            if opts.exact_check {
+                exact = fitting_exact(&plan);
+                cache.checks_since_refresh += 1;
+            }
+            if exact.is_none() && !refreshed {
                 check_all(self)?;
                 cache.refresh(&view, &self.weights, lambda)?;
                 refreshed = true;
                 plan = self.plan(&cache, &deltas, reg);
-                if over(&plan) {
-                    let r = self.exact_residuals(&view, &plan);
-                    exact = (norm(&r) <= budget).then_some(r);
+                if over(&plan) && opts.exact_check {
+                    exact = fitting_exact(&plan);
                 }
             }
         }

@@ -41,6 +41,7 @@ fn opts(refresh: RefreshPolicy) -> RemovalOptions {
     RemovalOptions {
         refresh,
         check_all_rows: false,
+        ..RemovalOptions::default()
     }
 }
 
@@ -154,6 +155,32 @@ fn a_stream_of_1000_removals_on_digits_stays_within_budget_or_retrains() {
         retrains + refreshes < 500,
         "{retrains} retrains, {refreshes} refreshes"
     );
+}
+
+#[test]
+fn without_exact_checks_an_overflowing_bound_refreshes_then_retrains() {
+    let (mut x, mut labels) = blobs(1000, 3, 12);
+    let params = CertifiedParams {
+        sigma: 0.2,
+        ..CertifiedParams::default()
+    };
+    let mut model = CertifiedModel::train(&x, &labels, D, 3, params, 1).unwrap();
+    let o = RemovalOptions {
+        exact_check: false,
+        ..opts(RefreshPolicy::Auto)
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let mut retrains = 0;
+    for step in 0..100 {
+        let i = rng.random_range(0..labels.len());
+        let r = model.remove_with(&x, &labels, &[i], &o).unwrap();
+        assert!(!r.exact_residual, "step {step}");
+        assert!(r.residual_total <= r.budget, "step {step}");
+        retrains += usize::from(r.retrained);
+        swap_remove(&mut x, &mut labels, D, i);
+        assert_certified(&model, &x, &labels, &format!("no-check step {step}"));
+    }
+    assert!(retrains >= 1, "the budget never ran out");
 }
 
 #[test]
