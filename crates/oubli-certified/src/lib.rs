@@ -24,7 +24,8 @@
 //!   (rank-one Cholesky downdates, O(d²) per row and model) instead of
 //!   recomputing `∇²L(w; D′)` over the n remaining rows (O(n·d²)), and it is
 //!   re-evaluated at the current w ("refreshed") only when its staleness
-//!   costs more than that (see `removal.rs` and [`RefreshPolicy`]).
+//!   has cost about as much as a refresh, or the budget demands it (see
+//!   `removal.rs` and [`RefreshPolicy`]).
 //! * **Residual bound** (Corollary 1's argument, with the stale Hessian):
 //!   `‖∇L_b(w⁻; D′)‖ ≤ β + (γ/2)‖Xv‖² + γ‖Xu‖‖Xv‖ + ‖e‖`, with `v = H̃⁻¹Δ`,
 //!   `u = w − w_f` the drift since the Hessian was evaluated (at w_f), `e`
@@ -42,7 +43,7 @@
 //!   residual `‖∇L_b(w⁻; D′)‖` is computed on the remaining rows (O(k·n·d))
 //!   and, if it fits, replaces the accumulator: the same kind of computed
 //!   residual training charges, and far below a sum of triangle
-//!   inequalities.
+//!   inequalities ([`RemovalOptions::exact_check`] turns this off).
 //! * **Budget** (Theorem 2, Gaussian case): with `c = sqrt(2 ln(1.5/δ))`,
 //!   the released model is (ε, δ)-certified while the accumulated residual
 //!   is ≤ `σε/c`. A removal that would exceed it instead retrains from
@@ -390,6 +391,7 @@ impl CertifiedModel {
         &self.residual_spent
     }
     /// Verified upper bound on ‖X‖₂ of the data at the last (re)training.
+    /// Reported only: the removal bound uses ‖Xv‖ from the kept `XᵀX`.
     pub fn norm_bound(&self) -> f64 {
         self.norm_bound
     }
