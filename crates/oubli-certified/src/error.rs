@@ -31,6 +31,15 @@ pub enum CertifiedError {
     /// The feature dimension was 0.
     #[error("feature dimension must be >= 1")]
     ZeroDimension,
+    /// A ridge model was asked for 0 outputs per row.
+    #[error("ridge regression needs >= 1 output per row")]
+    ZeroOutputs,
+    /// A ridge regression target is NaN or infinite.
+    #[error("row {row}: non-finite target")]
+    NonFiniteTarget {
+        /// Row index.
+        row: usize,
+    },
     /// Fewer than two classes were requested.
     #[error("need at least 2 classes, got {0}")]
     TooFewClasses(usize),

@@ -56,7 +56,9 @@ pub fn cholesky_solve(l: &[f64], d: usize, b: &mut [f64]) {
         let s = dot(&l[i * d..i * d + i], &b[..i]);
         b[i] = (b[i] - s) / l[i * d + i];
     }
-    // Backward: Lᵀ x = y (column access of L, unavoidable for row-major).
+    // Backward: Lᵀ x = y (column access of L; training's Newton
+    // solves are negligible next to its Hessians, and removals use the
+    // transposed factor, see [`upper_solve`]).
     for i in (0..d).rev() {
         let mut s = b[i];
         for k in i + 1..d {
@@ -64,6 +66,71 @@ pub fn cholesky_solve(l: &[f64], d: usize, b: &mut [f64]) {
         }
         b[i] = s / l[i * d + i];
     }
+}
+
+/// The factor of [`cholesky`] transposed into `R = Lᵀ` (upper triangle,
+/// row-major; the strict lower triangle is zeroed). Row k of R is column k
+/// of L, so [`upper_downdate`] and [`upper_solve`] read R by contiguous rows.
+pub fn upper_from_lower(l: &[f64], d: usize) -> Vec<f64> {
+    let mut r = vec![0.0; d * d];
+    for i in 0..d {
+        for k in 0..=i {
+            r[k * d + i] = l[i * d + k];
+        }
+    }
+    r
+}
+
+/// Rank-one Cholesky downdate in O(d²): turns `R` (`A = RᵀR`, from
+/// [`upper_from_lower`]) into the factor of `A − x xᵀ`; `x` is consumed.
+///
+/// Fails with [`CertifiedError::NotPositiveDefinite`] when `A − x xᵀ` is not
+/// numerically positive definite; `R` is then garbage and must be rebuilt.
+pub fn upper_downdate(r: &mut [f64], d: usize, x: &mut [f64]) -> Result<(), CertifiedError> {
+    for k in 0..d {
+        let row = &mut r[k * d..(k + 1) * d];
+        let rkk = row[k];
+        let r2 = (rkk - x[k]) * (rkk + x[k]);
+        if !(r2 > 0.0 && r2.is_finite()) {
+            return Err(CertifiedError::NotPositiveDefinite);
+        }
+        let new = r2.sqrt();
+        let (c, s) = (new / rkk, x[k] / rkk);
+        let inv_c = 1.0 / c;
+        row[k] = new;
+        for (ri, xi) in row[k + 1..].iter_mut().zip(&mut x[k + 1..]) {
+            *ri = (*ri - s * *xi) * inv_c;
+            *xi = c * *xi - s * *ri;
+        }
+    }
+    Ok(())
+}
+
+/// Solves `RᵀR x = b` in place for `R` from [`upper_from_lower`].
+pub fn upper_solve(r: &[f64], d: usize, b: &mut [f64]) {
+    // Forward: Rᵀ y = b; row k of R is column k of Rᵀ.
+    for k in 0..d {
+        b[k] /= r[k * d + k];
+        let yk = b[k];
+        axpy(&mut b[k + 1..], -yk, &r[k * d + k + 1..(k + 1) * d]);
+    }
+    // Backward: R x = y.
+    for i in (0..d).rev() {
+        let s = dot(&r[i * d + i + 1..(i + 1) * d], &b[i + 1..]);
+        b[i] = (b[i] - s) / r[i * d + i];
+    }
+}
+
+/// `A += alpha · x xᵀ` on a full symmetric `d × d` matrix.
+pub fn sym_rank_one(a: &mut [f64], d: usize, alpha: f64, x: &[f64]) {
+    for (i, &xi) in x.iter().enumerate().take(d) {
+        axpy(&mut a[i * d..(i + 1) * d], alpha * xi, x);
+    }
+}
+
+/// `vᵀ A v` for a full `d × d` matrix.
+pub fn quad_form(a: &[f64], d: usize, v: &[f64]) -> f64 {
+    (0..d).map(|i| v[i] * dot(&a[i * d..(i + 1) * d], v)).sum()
 }
 
 /// `y = A x` for a full `d × d` matrix.
@@ -138,6 +205,40 @@ mod tests {
         for (x, t) in b.iter().zip(&x_true) {
             assert!((x - t).abs() < 1e-12, "{x} vs {t}");
         }
+    }
+
+    #[test]
+    fn upper_downdate_matches_a_fresh_factor_and_solves() {
+        let d = 3;
+        let a = [4.0, 2.0, 0.6, 2.0, 5.0, 1.0, 0.6, 1.0, 3.0];
+        let x = [0.5, -0.3, 0.8];
+        let mut l = a.to_vec();
+        cholesky(&mut l, d).unwrap();
+        let mut r = upper_from_lower(&l, d);
+        upper_downdate(&mut r, d, &mut x.to_vec()).unwrap();
+        let mut b = a.to_vec();
+        sym_rank_one(&mut b, d, -1.0, &x);
+        let mut fresh = b.clone();
+        cholesky(&mut fresh, d).unwrap();
+        let fresh = upper_from_lower(&fresh, d);
+        for (k, (got, want)) in r.iter().zip(&fresh).enumerate() {
+            assert!((got - want).abs() < 1e-14, "R[{k}]: {got} vs {want}");
+        }
+        assert!((quad_form(&b, d, &x) - 1.8096).abs() < 1e-12);
+        // R solves the downdated system.
+        let x_true = [1.0, -2.0, 0.5];
+        let mut rhs = vec![0.0; d];
+        matvec(&b, d, &x_true, &mut rhs);
+        upper_solve(&r, d, &mut rhs);
+        for (x, t) in rhs.iter().zip(&x_true) {
+            assert!((x - t).abs() < 1e-12, "{x} vs {t}");
+        }
+        // Removing more than the matrix holds is refused.
+        let mut too_much = [3.0, 0.0, 0.0];
+        assert_eq!(
+            upper_downdate(&mut r, d, &mut too_much),
+            Err(CertifiedError::NotPositiveDefinite)
+        );
     }
 
     #[test]

@@ -58,6 +58,7 @@ impl TryFrom<ModelRepr> for CertifiedModel {
             removals: r.removals,
             retrains: r.retrains,
             n_train: r.n_train,
+            curvature: crate::CurvatureCache::default(),
         })
     }
 }

@@ -16,6 +16,8 @@ use crate::{CertifiedError, ValidCertifiedParams};
 
 /// Read-only view of a training set, optionally with rows masked out
 /// (`removed[i] == true`), so removal and retraining on D′ need no copy.
+/// `labels` may be empty for the label-free kernels ([`weighted_gram`]),
+/// as ridge regression uses them.
 pub(crate) struct DataView<'a> {
     pub x: &'a [f32],
     pub labels: &'a [u32],
@@ -26,7 +28,7 @@ pub(crate) struct DataView<'a> {
 
 impl DataView<'_> {
     pub fn n_rows(&self) -> usize {
-        self.labels.len()
+        self.x.len() / self.dim
     }
 
     /// |D′|: rows not masked out.
@@ -98,8 +100,10 @@ fn par_groups<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T>
 }
 
 /// `Σ_{i kept} ℓ(zᵢ, yᵢ)` and `Σ_{i kept} ℓ'(zᵢ, yᵢ) xᵢ` at z = wᵀx: the data
-/// part of the objective and of its gradient.
-pub(crate) fn loss_and_grad(
+/// part of the objective and of its gradient. With `LOSS = false` the loss
+/// (a transcendental per row) is skipped and returned as 0; the gradient is
+/// bit-identical either way.
+pub(crate) fn loss_and_grad<const LOSS: bool>(
     view: &DataView,
     model: usize,
     num_models: usize,
@@ -114,7 +118,9 @@ pub(crate) fn loss_and_grad(
             view.load(i, &mut row);
             let y = view.target(i, model, num_models);
             let yz = y * dot(w, &row);
-            f += softplus(-yz);
+            if LOSS {
+                f += softplus(-yz);
+            }
             // ℓ'(z, y) = −y σ(−yz)
             axpy(&mut g, -y * sigmoid(-yz), &row);
         }
@@ -134,7 +140,10 @@ pub(crate) fn loss_and_grad(
 /// Rows are processed 32 at a time so each row of the accumulator stays in
 /// cache while 32 rank-1 updates hit it (the naive per-row rank-1 update is
 /// memory-bound on H for d in the hundreds).
-fn weighted_gram(view: &DataView, coef: impl Fn(usize, &[f64]) -> f64 + Sync) -> Vec<f64> {
+pub(crate) fn weighted_gram(
+    view: &DataView,
+    coef: impl Fn(usize, &[f64]) -> f64 + Sync,
+) -> Vec<f64> {
     const B: usize = 32;
     let d = view.dim;
     let parts = par_groups(view.n_rows(), |rows| {
@@ -208,28 +217,15 @@ fn rank_update(h: &mut [f64], u: &[f64], v: &[f64], nb: usize, d: usize) {
     rank_update_generic(h, u, v, nb, d);
 }
 
-/// Data part of the Hessian, `Σ_{i kept} ℓ''(wᵀxᵢ) xᵢ xᵢᵀ` with
-/// `ℓ''(z) = σ(z)σ(−z)` (independent of the label).
-pub(crate) fn hessian_data(view: &DataView, w: &[f64]) -> Vec<f64> {
-    weighted_gram(view, |_, row| {
-        let s = sigmoid(dot(w, row));
-        s * (1.0 - s)
-    })
+/// `ℓ''(wᵀx) = σ(z)σ(−z)` (independent of the label).
+pub(crate) fn curvature_at(w: &[f64], row: &[f64]) -> f64 {
+    let s = sigmoid(dot(w, row));
+    s * (1.0 - s)
 }
 
-/// `‖X v‖²` over the kept rows (Corollary 1 needs `‖X H⁻¹Δ‖`).
-pub(crate) fn xv_norm_sq(view: &DataView, v: &[f64]) -> f64 {
-    par_groups(view.n_rows(), |rows| {
-        let mut row = vec![0.0; view.dim];
-        rows.filter(|&i| view.kept(i))
-            .map(|i| {
-                view.load(i, &mut row);
-                dot(v, &row).powi(2)
-            })
-            .sum::<f64>()
-    })
-    .into_iter()
-    .sum()
+/// Data part of the Hessian, `Σ_{i kept} ℓ''(wᵀxᵢ) xᵢ xᵢᵀ`.
+pub(crate) fn hessian_data(view: &DataView, w: &[f64]) -> Vec<f64> {
+    weighted_gram(view, |_, row| curvature_at(w, row))
 }
 
 /// Full perturbed gradient `∇L_b(w; D′) = Σ ℓ'xᵢ + λ n′ w + b` and its norm.
@@ -242,7 +238,7 @@ pub(crate) fn full_gradient(
     lambda: f64,
 ) -> Vec<f64> {
     let reg = lambda * view.n_kept() as f64;
-    let (_, mut g) = loss_and_grad(view, model, num_models, w);
+    let (_, mut g) = loss_and_grad::<false>(view, model, num_models, w);
     axpy(&mut g, reg, w);
     axpy(&mut g, 1.0, b);
     g
@@ -258,6 +254,27 @@ pub(crate) struct Fitted {
     pub residuals: Vec<f64>,
     /// Verified upper bound on ‖X‖₂ of the data fitted on.
     pub norm_bound: f64,
+    /// `XᵀX` of the data fitted on (full d × d).
+    pub gram: Vec<f64>,
+    /// Per model, the last Hessian Newton factorised; `None` if Newton
+    /// needed none (w = 0 already met `tol`).
+    pub hessians: Vec<Option<NewtonHessian>>,
+}
+
+/// The curvature of Newton's last iteration: where it was taken, its data
+/// part and the Cholesky factor of data part + λ|D|I.
+pub(crate) struct NewtonHessian {
+    pub at: Vec<f64>,
+    pub data: Vec<f64>,
+    pub factor: Vec<f64>,
+    pub reg: f64,
+}
+
+/// What [`newton`] returns: weights, gradient norm reached, last Hessian.
+struct NewtonResult {
+    w: Vec<f64>,
+    grad_norm: f64,
+    hessian: Option<NewtonHessian>,
 }
 
 /// Minimises `L_b` for one binary model with damped Newton (Armijo
@@ -270,11 +287,11 @@ fn newton(
     num_models: usize,
     b: &[f64],
     params: &ValidCertifiedParams,
-) -> Result<(Vec<f64>, f64), CertifiedError> {
+) -> Result<NewtonResult, CertifiedError> {
     let d = view.dim;
     let reg = params.lambda() * view.n_kept() as f64;
     let objective = |w: &[f64]| {
-        let (f, mut g) = loss_and_grad(view, model, num_models, w);
+        let (f, mut g) = loss_and_grad::<true>(view, model, num_models, w);
         axpy(&mut g, reg, w);
         axpy(&mut g, 1.0, b);
         (f + 0.5 * reg * dot(w, w) + dot(b, w), g)
@@ -282,17 +299,32 @@ fn newton(
     let mut w = vec![0.0; d];
     let (mut f, mut g) = objective(&w);
     let mut gn = norm(&g);
+    let mut last: Option<NewtonHessian> = None;
+    let done = |w: Vec<f64>, gn: f64, last: Option<NewtonHessian>| {
+        Ok(NewtonResult {
+            w,
+            grad_norm: gn,
+            hessian: last,
+        })
+    };
     for iter in 0..params.max_newton_iters() {
         if gn <= params.tol() {
-            return Ok((w, gn));
+            return done(w, gn, last);
         }
-        let mut h = hessian_data(view, &w);
+        let data = hessian_data(view, &w);
+        let mut h = data.clone();
         for a in 0..d {
             h[a * d + a] += reg;
         }
         cholesky(&mut h, d)?;
         let mut p: Vec<f64> = g.iter().map(|x| -x).collect();
         cholesky_solve(&h, d, &mut p);
+        last = Some(NewtonHessian {
+            at: w.clone(),
+            data,
+            factor: h,
+            reg,
+        });
         let slope = dot(&g, &p); // < 0: H is positive definite
                                  // Rounding slack so that, at the numerical floor of f, a step that
                                  // still shrinks the gradient is not rejected for a 1e-16 rise in f.
@@ -312,7 +344,7 @@ fn newton(
             if t < 1e-12 {
                 // No decrease possible: we are at the floating-point floor.
                 return if gn <= params.tol() {
-                    Ok((w, gn))
+                    done(w, gn, last)
                 } else {
                     Err(CertifiedError::NotConverged {
                         model,
@@ -324,7 +356,7 @@ fn newton(
         }
     }
     if gn <= params.tol() {
-        Ok((w, gn))
+        done(w, gn, last)
     } else {
         Err(CertifiedError::NotConverged {
             model,
@@ -345,10 +377,12 @@ pub(crate) fn fit(
     let d = view.dim;
     let mut weights = Vec::with_capacity(num_models * d);
     let mut residuals = Vec::with_capacity(num_models);
+    let mut hessians = Vec::with_capacity(num_models);
     for j in 0..num_models {
-        let (w, r) = newton(view, j, num_models, &noise[j * d..(j + 1) * d], params)?;
-        weights.extend_from_slice(&w);
-        residuals.push(r);
+        let r = newton(view, j, num_models, &noise[j * d..(j + 1) * d], params)?;
+        weights.extend_from_slice(&r.w);
+        residuals.push(r.grad_norm);
+        hessians.push(r.hessian);
     }
     // ‖X‖₂ of D bounds ‖X‖₂ of every subset of D (deleting rows cannot grow
     // the top singular value), so this one O(n d²) pass serves all removals
@@ -359,5 +393,7 @@ pub(crate) fn fit(
         weights,
         residuals,
         norm_bound,
+        gram,
+        hessians,
     })
 }
