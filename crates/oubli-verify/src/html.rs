@@ -27,7 +27,7 @@ pub const METRIC_GLOSSARY: &[(&str, &str)] = &[
     ("median per-sample ε", "Median over forget samples of the ε that the best threshold test certifies (0 = indistinguishable)."),
 ];
 
-const ATTACK_METRICS: [(&str, &str); 3] = [
+const ATTACK_METRICS: [(&str, &str); 4] = [
     (
         "AUC",
         "Area under the attack's ROC curve (0.5 = chance); compare unlearned with retrained.",
@@ -39,6 +39,10 @@ const ATTACK_METRICS: [(&str, &str); 3] = [
     (
         "TPR@1%FPR",
         "Members caught while wrongly flagging at most 1 % of non-members.",
+    ),
+    (
+        "TPR@0.1%FPR",
+        "Members caught while wrongly flagging at most 0.1 % of non-members (0 unless there are ≥ 1000).",
     ),
 ];
 

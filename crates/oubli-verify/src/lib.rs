@@ -10,8 +10,10 @@
 //! * [`attacks`]: loss-threshold, the NeurIPS 2023 challenge's simple MIA,
 //!   the SalUn-style confidence attack ("MIA efficacy").
 //! * [`mod@lira`]: LiRA / U-LiRA likelihood-ratio attacks from shadow models.
+//! * [`rmia`]: offline RMIA (Zarifzadeh et al. 2024) from out-reference models.
 //! * [`epsilon`]: the NeurIPS 2023 challenge's per-sample ε and final score.
 //! * [`divergence`]: Jensen–Shannon divergence of predictions, weight L2.
+//! * [`paired`]: DeLong's paired test for two AUCs on the same targets.
 //! * [`verdict`]: `forgotten` / `not_forgotten` / `inconclusive`, with reasons.
 //! * [`report`], [`html`], [`plots`]: `report.json` and a self-contained
 //!   HTML page with inline SVG charts.
@@ -47,6 +49,7 @@
 //!         auc_unlearned: 0.52,
 //!         auc_retrained: 0.51,
 //!         std_errors: [0.02; 3],
+//!         paired: None, // or DeLong's, from per-sample scores (see `paired`)
 //!     }],
 //!     js_divergence_forget: None,
 //! };
@@ -64,9 +67,11 @@ pub mod features;
 pub mod html;
 pub mod lira;
 mod logistic;
+pub mod paired;
 pub mod plots;
 pub mod report;
 mod report_example;
+pub mod rmia;
 pub mod roc;
 mod sampling;
 pub mod verdict;
@@ -86,9 +91,11 @@ pub use features::{
 };
 pub use html::render_html;
 pub use lira::{lira, lira_with, LiraInput, LiraResult, VarianceMode};
+pub use paired::{delong_auc, delong_diff_std_error, PairedStdErrors, SampleScores};
 pub use report::{
     average_gap, InputsDescription, LossSamples, PerModel, RelearnSteps, Report, ReportError,
     WeightDistances,
 };
+pub use rmia::{rmia_offline, RmiaInput, RmiaParams, RmiaResult};
 pub use roc::{best_balanced_accuracy, roc_curve, tpr_at_fpr, Roc};
 pub use verdict::{decide, AttackEvidence, Evidence, SetAccuracies, Verdict, VerdictThresholds};

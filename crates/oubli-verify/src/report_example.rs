@@ -166,8 +166,20 @@ impl Report {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+            paired_std_errors: BTreeMap::new(),
         };
         report.apply_verdict();
+        // As a reloaded report.json: the per-sample scores are not kept (the
+        // paired errors they gave are, in `paired_std_errors`).
+        for list in [
+            &mut report.attacks.original,
+            &mut report.attacks.unlearned,
+            &mut report.attacks.retrained,
+        ] {
+            for a in list.iter_mut() {
+                a.sample_scores = None;
+            }
+        }
         report
     }
 }

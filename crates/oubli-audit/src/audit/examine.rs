@@ -152,6 +152,7 @@ impl Auditor {
                 retrained: outputs.retrained.loss_samples(LOSS_SAMPLES, seed),
             },
             timings,
+            paired_std_errors: BTreeMap::new(),
         };
         report.apply_verdict();
         progress(&format!("verdict: {}", report.verdict));
