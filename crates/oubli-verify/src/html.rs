@@ -8,6 +8,9 @@ use crate::plots::{accuracy_bars_svg, epsilon_buckets_svg, loss_histogram_svg, r
 use crate::report::Report;
 use crate::verdict::Verdict;
 
+#[path = "html_sections.rs"]
+mod html_sections;
+
 /// Every summary metric of the page with its one-line meaning, in table
 /// order (attack metrics are added per attack).
 pub const METRIC_GLOSSARY: &[(&str, &str)] = &[
@@ -110,6 +113,8 @@ pub fn render_html(report: &Report) -> String {
         escape(&report.inputs.description)
     );
     verdict_section(&mut h, report);
+    html_sections::calibration_section(&mut h, report);
+    html_sections::owners_section(&mut h, report);
     cards(&mut h, report);
     charts(&mut h, report);
     challenge_section(&mut h, report);

@@ -14,6 +14,8 @@
 //! * [`epsilon`]: the NeurIPS 2023 challenge's per-sample ε and final score.
 //! * [`divergence`]: Jensen–Shannon divergence of predictions, weight L2.
 //! * [`paired`]: DeLong's paired test for two AUCs on the same targets.
+//! * [`owners`]: one membership test with a p-value per data owner.
+//! * [`calibrated`]: the verdict against n retrains' prediction intervals.
 //! * [`verdict`]: `forgotten` / `not_forgotten` / `inconclusive`, with reasons.
 //! * [`report`], [`html`], [`plots`]: `report.json` and a self-contained
 //!   HTML page with inline SVG charts.
@@ -61,12 +63,14 @@
 #![deny(missing_docs)]
 
 pub mod attacks;
+pub mod calibrated;
 pub mod divergence;
 pub mod epsilon;
 pub mod features;
 pub mod html;
 pub mod lira;
 mod logistic;
+pub mod owners;
 pub mod paired;
 pub mod plots;
 pub mod report;
@@ -74,12 +78,14 @@ mod report_example;
 pub mod rmia;
 pub mod roc;
 mod sampling;
+mod stats;
 pub mod verdict;
 
 pub use attacks::{
     auc_std_error, confidence_attack, loss_threshold_attack, neurips_simple_attack, AttackResult,
     MAX_ROC_POINTS,
 };
+pub use calibrated::{calibrated_verdict, CalibratedStatistic, CalibratedVerdict, NullSamples};
 pub use divergence::{js_divergence, l2_distance};
 pub use epsilon::{
     bin_score, challenge_score, epsilon_from_rates, forgetting_quality, per_sample_epsilon,
@@ -91,6 +97,7 @@ pub use features::{
 };
 pub use html::render_html;
 pub use lira::{lira, lira_with, LiraInput, LiraResult, VarianceMode};
+pub use owners::{owner_tests, owner_verdicts, OwnerTest, OwnerTestInput, OwnerVerdict};
 pub use paired::{delong_auc, delong_diff_std_error, PairedStdErrors, SampleScores};
 pub use report::{
     average_gap, InputsDescription, LossSamples, PerModel, RelearnSteps, Report, ReportError,

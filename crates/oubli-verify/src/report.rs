@@ -7,8 +7,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::attacks::AttackResult;
+use crate::calibrated::CalibratedVerdict;
 use crate::epsilon::ChallengeScore;
 use crate::html::render_html;
+use crate::owners::OwnerVerdict;
 use crate::paired::PairedStdErrors;
 use crate::verdict::{decide, AttackEvidence, Evidence, SetAccuracies, Verdict, VerdictThresholds};
 
@@ -129,6 +131,18 @@ pub struct Report {
     /// written to `report.json`. Empty for attacks tested unpaired.
     #[serde(default)]
     pub paired_std_errors: BTreeMap<String, PairedStdErrors>,
+    /// One membership test per owner of forget samples (empty when the
+    /// forget set has no owners among the attack's targets), at level
+    /// `owner_alpha`.
+    #[serde(default)]
+    pub owner_tests: Vec<OwnerVerdict>,
+    /// Significance level of the owner tests.
+    #[serde(default)]
+    pub owner_alpha: f64,
+    /// The verdict against several retrains (`None` unless the audit
+    /// trained them).
+    #[serde(default)]
+    pub calibration: Option<CalibratedVerdict>,
 }
 
 /// Mean absolute gap between unlearned and retrained over forget, retain
