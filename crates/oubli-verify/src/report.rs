@@ -195,7 +195,28 @@ impl Report {
             .iter()
             .filter_map(|a| Some((a.name.clone(), a.paired?)))
             .collect();
-        let (verdict, reasons) = decide(&evidence, &self.thresholds);
+        let (verdict, mut reasons) = decide(&evidence, &self.thresholds);
+        if let Some(c) = &self.calibration {
+            reasons.push(format!(
+                "calibrated verdict against {} retrains: {} (leave-one-out: fresh retrains pass {:.0} %, a noop \
+                 fails {:.0} %)",
+                c.oracles,
+                c.verdict,
+                100.0 * c.retrain_pass_rate,
+                100.0 * c.noop_fail_rate
+            ));
+        }
+        if !self.owner_tests.is_empty() {
+            let count = |v: Verdict| self.owner_tests.iter().filter(|o| o.verdict == v).count();
+            reasons.push(format!(
+                "owner tests (α = {}): {} not_forgotten, {} forgotten, {} inconclusive of {} owners",
+                self.owner_alpha,
+                count(Verdict::NotForgotten),
+                count(Verdict::Forgotten),
+                count(Verdict::Inconclusive),
+                self.owner_tests.len()
+            ));
+        }
         self.verdict = verdict;
         self.reasons = reasons;
     }

@@ -30,13 +30,16 @@ use crate::roc::{best_balanced_accuracy, roc_curve};
 /// 0.3 and 0.6 on oubli's digits audits.
 pub const DEFAULT_OFFLINE_A: f64 = 0.3;
 
-/// RMIA's inputs: one entry per target sample in every vector.
+/// RMIA's inputs: one entry per target sample in every vector. Probabilities
+/// are given as logit-scaled confidences φ = ln(p / (1 − p)) (see
+/// [`logit_scale`](crate::logit_scale)) because the attack needs 1 − p of
+/// confident predictions, which p itself rounds to 0.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RmiaInput {
-    /// Per target: Pr(true label) under each reference model that did NOT
-    /// train on it (at least one per target).
-    pub out_probs: Vec<Vec<f64>>,
-    /// Pr(true label) of each target under the attacked model.
+    /// Per target: φ of the true label under each reference model that did
+    /// NOT train on it (at least one per target).
+    pub out_phi: Vec<Vec<f64>>,
+    /// φ of each target under the attacked model.
     pub observed: Vec<f64>,
     /// Ground truth, used only to measure the attack (and to pick the
     /// population: the non-members).
@@ -75,27 +78,40 @@ pub struct RmiaResult {
     pub log_ratios: Vec<f64>,
 }
 
-/// Offline RMIA. Probabilities are clamped to [1e-300, 1] so a zero does
-/// not turn a ratio into NaN.
+/// ln p = −ln(1 + e^(−φ)), exact for large |φ|.
+fn ln_sigmoid(phi: f64) -> f64 {
+    if phi > 0.0 {
+        -(-phi).exp().ln_1p()
+    } else {
+        phi - phi.exp().ln_1p()
+    }
+}
+
+/// 1 − p = σ(−φ).
+fn complement(phi: f64) -> f64 {
+    1.0 / (1.0 + phi.exp())
+}
+
+/// Offline RMIA, in log space: with ε = 1 − p, Pr(x) = 1 − ½(1 + a)·mean ε,
+/// so ln LR(x) = ln p − ln(1 − ½(1 + a)·mean_out ε), exact even when every
+/// model is confident.
 ///
 /// # Panics
 /// If the vectors' lengths disagree or a target has no reference model.
 pub fn rmia_offline(input: &RmiaInput, params: RmiaParams) -> RmiaResult {
     let n = input.observed.len();
-    assert_eq!(input.out_probs.len(), n, "out_probs: one entry per target");
+    assert_eq!(input.out_phi.len(), n, "out_phi: one entry per target");
     assert_eq!(input.is_member.len(), n, "is_member: one entry per target");
     assert!(
-        input.out_probs.iter().all(|v| !v.is_empty()),
+        input.out_phi.iter().all(|v| !v.is_empty()),
         "every target needs a reference model that did not train on it"
     );
-    let clamp = |p: f64| p.clamp(1e-300, 1.0);
     let a = params.offline_a;
     let log_ratios: Vec<f64> = (0..n)
         .map(|i| {
-            let refs = &input.out_probs[i];
-            let out = refs.iter().map(|&p| clamp(p)).sum::<f64>() / refs.len() as f64;
-            let marginal = 0.5 * ((1.0 + a) * out + (1.0 - a));
-            clamp(input.observed[i]).ln() - clamp(marginal).ln()
+            let refs = &input.out_phi[i];
+            let eps = refs.iter().map(|&f| complement(f)).sum::<f64>() / refs.len() as f64;
+            ln_sigmoid(input.observed[i]) - (-0.5 * (1.0 + a) * eps).ln_1p()
         })
         .collect();
     let mut population: Vec<(f64, usize)> = (0..n)
@@ -126,7 +142,7 @@ pub fn rmia_offline(input: &RmiaInput, params: RmiaParams) -> RmiaResult {
     };
     let (members, nonmembers) = (pick(true), pick(false));
     let roc = roc_curve(&members, &nonmembers);
-    let refs = input.out_probs.iter().map(Vec::len).min().unwrap_or(0);
+    let refs = input.out_phi.iter().map(Vec::len).min().unwrap_or(0);
     let extra: BTreeMap<String, f64> = [
         ("num_reference_models", refs as f64),
         ("offline_a", a),
@@ -158,12 +174,8 @@ mod tests {
     use super::*;
     use crate::sampling::normal_samples;
 
-    fn sigmoid(x: f64) -> f64 {
-        1.0 / (1.0 + (-x).exp())
-    }
-
     /// Per-target logit difficulty μᵢ ~ N(1, 2²); reference models observe
-    /// σ(μᵢ + N(0, 1)); the attacked model adds `shift` for members.
+    /// φ = μᵢ + N(0, 1); the attacked model adds `shift` for members.
     fn synthetic(n: usize, refs: usize, shift: f64, seed: u64) -> RmiaInput {
         let mu = normal_samples(n, 1.0, 2.0, seed);
         let noise = normal_samples(n * (refs + 1), 0.0, 1.0, seed + 1);
@@ -172,10 +184,10 @@ mod tests {
         for (i, &m) in mu.iter().enumerate() {
             let member = i % 2 == 0;
             input
-                .out_probs
-                .push(it.by_ref().take(refs).map(|z| sigmoid(m + z)).collect());
+                .out_phi
+                .push(it.by_ref().take(refs).map(|z| m + z).collect());
             let obs = m + it.next().unwrap() + if member { shift } else { 0.0 };
-            input.observed.push(sigmoid(obs));
+            input.observed.push(obs);
             input.is_member.push(member);
         }
         input
@@ -211,9 +223,10 @@ mod tests {
     fn hand_computed_ratio_and_score() {
         // Target 0 (member): obs 0.9, one ref 0.5 → Pr(x) = ½(1.3·0.5 + 0.7) = 0.675.
         // Targets 1, 2 (non-members): obs = ref → LR = p / (0.65p + 0.35) < 1 for p < 1.
+        let phi = crate::features::logit_scale;
         let input = RmiaInput {
-            out_probs: vec![vec![0.5], vec![0.8], vec![0.2]],
-            observed: vec![0.9, 0.8, 0.2],
+            out_phi: vec![vec![phi(0.5)], vec![phi(0.8)], vec![phi(0.2)]],
+            observed: vec![phi(0.9), phi(0.8), phi(0.2)],
             is_member: vec![true, false, false],
         };
         let r = rmia_offline(&input, RmiaParams::default());
@@ -221,5 +234,22 @@ mod tests {
         // The member dominates both; each non-member is compared with the other one only.
         assert_eq!(r.scores, vec![1.0, 1.0, 0.0]);
         assert_eq!(r.attack.auc, 0.75);
+    }
+}
+
+#[cfg(test)]
+mod precision {
+    use super::*;
+
+    #[test]
+    fn confident_models_are_still_told_apart() {
+        // p = 1 − e^-40 and 1 − e^-35 both round to 1.0 in f64; their ratio does not.
+        let input = RmiaInput {
+            out_phi: vec![vec![35.0], vec![35.0]],
+            observed: vec![40.0, 35.0],
+            is_member: vec![true, false],
+        };
+        let r = rmia_offline(&input, RmiaParams::default());
+        assert!(r.log_ratios[0] > r.log_ratios[1], "{:?}", r.log_ratios);
     }
 }
