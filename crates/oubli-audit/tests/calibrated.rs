@@ -55,11 +55,11 @@ fn calibrated_and_owner_verdicts_fail_a_noop_and_pass_a_retrain() {
     // The rule itself, leave-one-out: the noop (the original) always fails.
     assert_eq!(c(&noop_report).noop_fail_rate, 1.0);
     assert!(c(&noop_report).retrain_pass_rate >= 0.8);
-    // Every owner is tested; the noop leaves at least one visibly
+    // Every owner is tested; the noop leaves most of them visibly
     // remembered, the retrain none.
     assert_eq!(noop_report.owner_tests.len(), 3);
     let count =
         |r: &oubli_verify::Report, v| r.owner_tests.iter().filter(|o| o.verdict == v).count();
-    assert!(count(&noop_report, Verdict::NotForgotten) >= 1);
+    assert!(count(&noop_report, Verdict::NotForgotten) >= 2); // measured: 3 of 3
     assert_eq!(count(&retrain_report, Verdict::NotForgotten), 0);
 }
