@@ -7,17 +7,20 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use oubli_data::{Dataset, Selection, Split};
+use oubli_data::{fingerprint, Dataset, Selection, Split};
 use oubli_forget::{find, partition, training_data, ForgetContext};
 use oubli_model::file::ModelFile;
 use oubli_model::{Network, Params, TrainConfig, ValidTrainConfig};
-use oubli_verify::{AttackResult, Report};
+use oubli_verify::{AttackResult, OwnerTest, Report};
 
+use crate::compat::check_compatible;
 use crate::outputs::{ModelOutputs, Sets};
 use crate::relearn::Relearn;
-use crate::shadows::{choose_sorted, rng, train_shadows, ShadowPlan, Shadows, TargetPool};
+use crate::shadows::{choose_sorted, rng, train_shadows, ShadowPlan, TargetPool};
 use crate::{AuditConfig, AuditError};
+use evidence::{null_statistics, OraclePlan, ShadowEvidence};
 
+mod evidence;
 mod examine;
 
 /// Forget samples on which relearning progress is checked after each step.
@@ -57,6 +60,7 @@ pub fn audit(
     config: &AuditConfig,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Report, AuditError> {
+    check_compatible(original, unlearned, "unlearned")?;
     let auditor = Auditor::prepare(
         original,
         retrained,
@@ -78,6 +82,8 @@ pub struct Auditor {
     /// Only its name is kept: the audit needs the forget, retain and test splits, not the
     /// whole dataset (a copy of MNIST per audit otherwise).
     dataset_name: String,
+    /// The dataset the original's lineage names (the audited models must name it too).
+    original_dataset: String,
     selection: Selection,
     net: Network,
     train_config: ValidTrainConfig,
@@ -91,8 +97,14 @@ pub struct Auditor {
     oracle_fingerprint: Option<String>,
     outputs: (ModelOutputs, ModelOutputs),
     attacks: (Vec<AttackResult>, Vec<AttackResult>),
-    lira: Option<(Shadows, TargetPool)>,
+    lira: Option<ShadowEvidence>,
     lira_details: String,
+    /// Owner tests on the original and on the oracle.
+    owner_tests: (Vec<OwnerTest>, Vec<OwnerTest>),
+    /// Statistics of each extra retrain of the calibrated verdict.
+    calibration: Vec<BTreeMap<String, f64>>,
+    /// The original's statistics for the calibrated verdict.
+    original_statistics: BTreeMap<String, f64>,
     notes: Vec<String>,
     relearn_check: Split,
     relearn_target: f64,
@@ -120,13 +132,16 @@ impl Auditor {
         let seed = config.seed;
         let spec = &original.lineage.spec;
         if let Some(m) = retrained {
-            check_spec(original, m, "retrained")?;
+            check_compatible(original, m, "retrained")?;
         }
         if let Some((method, _)) = u_lira_method {
             find(method)?;
         }
         let data = training_data(original, dataset)?;
         let (forget, retain) = partition(&data, selection)?;
+        if let Some(m) = retrained {
+            check_oracle(original, m, &forget, &retain)?;
+        }
         for (name, s) in [
             ("forget", &forget),
             ("retain", &retain),
@@ -193,6 +208,7 @@ impl Auditor {
 
         let mut lira_details = "skipped (shadows = 0)".to_string();
         let mut lira = None;
+        let mut owner_tests = (Vec::new(), Vec::new());
         if config.shadows > 0 {
             let t = Instant::now();
             let pool = TargetPool::new(&forget, &data.test, config.lira_targets, seed);
@@ -207,23 +223,50 @@ impl Auditor {
             };
             let shadows = train_shadows(&plan, &pool, progress)?;
             notes.extend(shadows.u_lira_note.clone());
-            attacks
-                .0
-                .push(shadows.attack(pool.phi(&net, &original.params), pool.members));
-            attacks
-                .1
-                .push(shadows.attack(pool.phi(&net, &oracle), pool.members));
             lira_details = format!(
-                "{} shadows, {} forget + {} test targets, each target in {} shadows, shadow retain fraction {}",
+                "{} shadows, {} forget + {} test targets, each target in {} shadows, shadow retain fraction {}{}",
                 config.shadows,
                 pool.members,
                 pool.len() - pool.members,
                 config.shadows / 2,
-                config.shadow_retain_fraction
+                config.shadow_retain_fraction,
+                if config.shadows == 1 {
+                    " (one shadow: offline RMIA only, no online LiRA)"
+                } else {
+                    ""
+                }
             );
-            lira = Some((shadows, pool));
+            let evidence = ShadowEvidence { shadows, pool };
+            let (a, owners_o, _) = evidence.attack(&net, &original.params, config);
+            attacks.0.extend(a);
+            let (a, owners_r, _) = evidence.attack(&net, &oracle, config);
+            attacks.1.extend(a);
+            owner_tests = (owners_o, owners_r);
+            lira = Some(evidence);
             timings.insert("lira_shadows".to_string(), t.elapsed().as_secs_f64());
         }
+
+        let calibration = if config.calibration_oracles > 0 {
+            let t = Instant::now();
+            let stats = OraclePlan {
+                net: &net,
+                retain: &retain,
+                train_config: &train_config,
+                sets: Sets {
+                    forget: &forget,
+                    retain: &retain_eval,
+                    test: &data.test,
+                },
+                shadows: lira.as_ref(),
+                config,
+            }
+            .run(progress)?;
+            timings.insert("calibration_oracles".to_string(), t.elapsed().as_secs_f64());
+            stats
+        } else {
+            Vec::new()
+        };
+        let original_statistics = null_statistics(outputs.0.forget.accuracy, &attacks.0);
 
         progress("measuring the oracle's relearn time");
         let t = Instant::now();
@@ -237,6 +280,7 @@ impl Auditor {
         let mut auditor = Self {
             config: config.clone(),
             dataset_name: dataset.name.clone(),
+            original_dataset: original.lineage.dataset.clone(),
             selection: selection.clone(),
             net,
             train_config,
@@ -251,6 +295,9 @@ impl Auditor {
             attacks,
             lira,
             lira_details,
+            owner_tests,
+            calibration,
+            original_statistics,
             notes,
             relearn_check,
             relearn_target,
@@ -292,20 +339,28 @@ impl Auditor {
     }
 }
 
-fn mismatch(name: &str, m: &ModelFile, spec: &oubli_model::ModelSpec) -> AuditError {
-    AuditError::Mismatch(format!(
-        "the {name} model is a {} ({:?}), the original a {} ({:?})",
-        m.lineage.spec.arch_name(),
-        m.lineage.spec.arch,
-        spec.arch_name(),
-        spec.arch
-    ))
-}
-
-fn check_spec(original: &ModelFile, other: &ModelFile, name: &str) -> Result<(), AuditError> {
-    if other.lineage.spec == original.lineage.spec {
-        Ok(())
-    } else {
-        Err(mismatch(name, other, &original.lineage.spec))
+/// Refuses a given oracle that did not train on exactly train − forget.
+fn check_oracle(
+    original: &ModelFile,
+    oracle: &ModelFile,
+    forget: &Split,
+    retain: &Split,
+) -> Result<(), AuditError> {
+    let recorded = &oracle.lineage.trained_ids_fingerprint;
+    let expected = fingerprint(&retain.ids);
+    if *recorded == expected {
+        return Ok(());
     }
+    let why = if *recorded == original.lineage.trained_ids_fingerprint {
+        "it records the original's training set, forget set included"
+    } else if *recorded == fingerprint(&forget.ids) {
+        "it records the forget set itself"
+    } else {
+        "it records another training set"
+    };
+    Err(AuditError::OracleMismatch {
+        recorded: recorded.clone(),
+        expected,
+        why,
+    })
 }

@@ -15,7 +15,9 @@ pub struct AuditConfig {
     /// K, the number of LiRA shadow models, each a full training run (the
     /// dominant cost). Every target is *in* exactly ⌊K/2⌋ of them. Default 16:
     /// below 64 LiRA uses one pooled variance (Carlini et al. 2022, §VI).
-    /// 0 skips LiRA; otherwise at least 2 (one in, one out per target).
+    /// 0 skips the shadow attacks; 1 runs offline RMIA only (the one
+    /// shadow is every target's out reference); from 2 on, online LiRA too
+    /// (one in and one out shadow per target at least).
     pub shadows: usize,
     /// Share of the retain set each shadow trains on (a fresh seeded draw per
     /// shadow), plus its half of the target pool. Default 1.0 = the audited
@@ -47,6 +49,22 @@ pub struct AuditConfig {
     pub challenge_runs: usize,
     /// Retain samples evaluated (a seeded subsample), for speed. Default 5000.
     pub max_retain_eval: usize,
+    /// `a` of offline RMIA's Pr(x) ≈ ½((1 + a)·Pr_out(x) + (1 − a))
+    /// (Zarifzadeh et al. 2024). Default 0.3.
+    pub rmia_offline_a: f64,
+    /// Significance level of the per-owner tests. Default 0.05.
+    pub owner_alpha: f64,
+    /// Class-matched null resamples per owner test. Default 999.
+    pub owner_resamples: usize,
+    /// n extra retrains (seeds derived from `seed`) for the calibrated
+    /// verdict: every statistic's retrain-to-retrain spread. Each costs one
+    /// training run, shared by every model audited with the same
+    /// preparation. Default 0 = skipped; otherwise at least 3 (5 or more
+    /// recommended: with 3 the prediction intervals are wide).
+    pub calibration_oracles: usize,
+    /// Family-wise level of the calibrated verdict: a fresh retrain should
+    /// pass with probability 1 − this. Default 0.05.
+    pub calibration_alpha: f64,
     /// Tolerances of the verdict.
     pub thresholds: VerdictThresholds,
     /// Seed of every random choice the audit makes (subsamples, shadow
@@ -66,6 +84,11 @@ impl Default for AuditConfig {
             relearn_batch: 32,
             challenge_runs: 0,
             max_retain_eval: 5000,
+            rmia_offline_a: oubli_verify::rmia::DEFAULT_OFFLINE_A,
+            owner_alpha: oubli_verify::owners::DEFAULT_OWNER_ALPHA,
+            owner_resamples: oubli_verify::owners::DEFAULT_RESAMPLES,
+            calibration_oracles: 0,
+            calibration_alpha: oubli_verify::calibrated::DEFAULT_CALIBRATION_ALPHA,
             thresholds: VerdictThresholds::default(),
             seed: 0,
         }
@@ -82,12 +105,6 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> AuditError {
 impl AuditConfig {
     /// Checks every field; the error names the first invalid one.
     pub fn validate(&self) -> Result<(), AuditError> {
-        if self.shadows == 1 {
-            return Err(invalid(
-                "shadows",
-                "must be 0 (skip LiRA) or at least 2, so every target has an in and an out shadow",
-            ));
-        }
         let f = self.shadow_retain_fraction;
         if !(f.is_finite() && f > 0.0 && f <= 1.0) {
             return Err(invalid(
@@ -119,6 +136,29 @@ impl AuditConfig {
         if self.max_retain_eval == 0 {
             return Err(invalid("max_retain_eval", "must be at least 1"));
         }
+        if !(self.rmia_offline_a.is_finite() && (0.0..=1.0).contains(&self.rmia_offline_a)) {
+            return Err(invalid(
+                "rmia_offline_a",
+                format!("must be in [0, 1], got {}", self.rmia_offline_a),
+            ));
+        }
+        for (field, v) in [
+            ("owner_alpha", self.owner_alpha),
+            ("calibration_alpha", self.calibration_alpha),
+        ] {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(invalid(field, format!("must be in (0, 1), got {v}")));
+            }
+        }
+        if self.owner_resamples == 0 {
+            return Err(invalid("owner_resamples", "must be at least 1"));
+        }
+        if matches!(self.calibration_oracles, 1 | 2) {
+            return Err(invalid(
+                "calibration_oracles",
+                "must be 0 (skip) or at least 3, so that leave-one-out still leaves a spread",
+            ));
+        }
         let t = &self.thresholds;
         for (field, v) in [
             (
@@ -149,7 +189,17 @@ mod tests {
         AuditConfig::default().validate().unwrap();
         let bad = |c: AuditConfig| c.validate().unwrap_err().to_string();
         let d = AuditConfig::default;
-        assert!(bad(AuditConfig { shadows: 1, ..d() }).contains("shadows"));
+        AuditConfig { shadows: 1, ..d() }.validate().unwrap();
+        assert!(bad(AuditConfig {
+            calibration_oracles: 2,
+            ..d()
+        })
+        .contains("calibration_oracles"));
+        assert!(bad(AuditConfig {
+            owner_alpha: 0.0,
+            ..d()
+        })
+        .contains("owner_alpha"));
         assert!(bad(AuditConfig {
             shadow_retain_fraction: 0.0,
             ..d()

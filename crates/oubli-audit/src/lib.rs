@@ -10,6 +10,10 @@
 //! The verdict compares the unlearned model with the **retrained oracle**,
 //! never with an absolute target, and uses the original to tell whether any
 //! test could have seen a difference (see [`oubli_verify::decide`]).
+//! Inputs that cannot be compared are refused before any work, in words:
+//! models of another dataset, input size, class count or architecture
+//! ([`check_compatible`]), and a given oracle whose recorded training set
+//! is not train − forget ([`AuditError::OracleMismatch`]).
 //!
 //! ## What is measured
 //!
@@ -17,7 +21,16 @@
 //!   average gap;
 //! * per model: loss-threshold and NeurIPS 2023 simple attacks (forget =
 //!   member, test = non-member), the confidence attack (retain vs test,
-//!   applied to the forget set), and **LiRA** with K shared shadow models;
+//!   applied to the forget set), **LiRA** with K shared shadow models, and
+//!   offline **RMIA** (Zarifzadeh et al. 2024) with the same shadows as
+//!   reference models (from K = 1); every attack with its AUC, TPR at 1 %
+//!   and 0.1 % FPR, and DeLong's paired test between models;
+//! * **per-owner tests** when the forget targets have owners: the sum of an
+//!   owner's LiRA log likelihood ratios against class-matched non-member
+//!   sums, a p-value per model and a verdict per owner;
+//! * with `calibration_oracles = n ≥ 3`: n more retrains from other seeds
+//!   and the **calibrated verdict** against their spread, with the rate at
+//!   which a fresh retrain passes and a noop fails it (leave-one-out);
 //! * JS divergence of unlearned vs retrained predictions (forget, test) and
 //!   weight L2 distances;
 //! * relearn time: Adam steps on the forget set until forget accuracy is
@@ -97,6 +110,7 @@
 
 mod audit;
 mod challenge;
+mod compat;
 mod config;
 mod describe;
 mod error;
@@ -105,5 +119,6 @@ mod relearn;
 mod shadows;
 
 pub use audit::{audit, Auditor};
+pub use compat::check_compatible;
 pub use config::AuditConfig;
 pub use error::AuditError;

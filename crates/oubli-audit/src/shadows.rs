@@ -22,7 +22,7 @@
 use oubli_data::Split;
 use oubli_forget::{find, ForgetContext};
 use oubli_model::{derive_seed, train, Network, Params, Silent, TrainConfig, ValidTrainConfig};
-use oubli_verify::{lira, AttackResult, LiraInput};
+use oubli_verify::{lira, rmia_offline, AttackResult, LiraInput, RmiaInput, RmiaParams};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -36,6 +36,8 @@ pub(crate) struct TargetPool {
     pub split: Split,
     /// The first `members` targets are forget samples.
     pub members: usize,
+    /// Owner of every target (`None` for test targets and unowned samples).
+    pub owners: Vec<Option<String>>,
 }
 
 /// A seeded RNG for one named stream of the audit.
@@ -76,9 +78,16 @@ impl TargetPool {
         let mut r = rng(seed, "lira-pool", 0);
         let f = forget.subset(&choose_sorted(forget.len(), n, &mut r));
         let t = test.subset(&choose_sorted(test.len(), n, &mut r));
+        let owners = f
+            .owners
+            .iter()
+            .cloned()
+            .chain(std::iter::repeat_n(None, t.len()))
+            .collect();
         Self {
             split: concat(&f, &t),
             members: n,
+            owners,
         }
     }
 
@@ -227,21 +236,61 @@ impl Shadows {
         }
     }
 
-    /// Online LiRA against a model whose φ on the pool is `observed`: forget
-    /// targets count as members, test targets as non-members.
-    pub fn attack(&self, observed: Vec<f64>, members: usize) -> AttackResult {
-        let mut a = lira(&self.lira_input(&self.phi, observed, members)).attack;
-        a.name = "lira".into();
-        a.description = "Per-example likelihood ratio (Carlini et al. 2022) of the logit true-class confidence \
-            under Gaussians fitted to shadow models that trained / did not train on the sample; forget samples are \
-            members, test samples non-members."
-            .into();
-        a
+    /// The attacks that use the shadows against a model whose φ on the pool
+    /// is `observed` (forget targets are members, test targets non-members):
+    /// online LiRA (when every target has an in and an out shadow, K ≥ 2)
+    /// and offline RMIA (out shadows as reference models), plus the
+    /// per-target scores the owner tests sum (LiRA's log likelihood ratios,
+    /// or RMIA's log ratios when LiRA cannot run).
+    pub fn attacks(
+        &self,
+        observed: &[f64],
+        members: usize,
+        rmia_params: RmiaParams,
+    ) -> (Vec<AttackResult>, Vec<f64>) {
+        let mut out = Vec::new();
+        let rmia = rmia_offline(&self.rmia_input(observed, members), rmia_params);
+        let mut owner_scores = rmia.log_ratios.clone();
+        if self.phi.len() >= 2 {
+            let lira = lira(&self.lira_input(&self.phi, observed.to_vec(), members));
+            let mut a = lira.attack;
+            a.name = "lira".into();
+            a.description = "Per-example likelihood ratio (Carlini et al. 2022) of the logit true-class confidence \
+                under Gaussians fitted to shadow models that trained / did not train on the sample; forget samples \
+                are members, test samples non-members."
+                .into();
+            out.push(a);
+            owner_scores = lira.scores;
+        }
+        out.push(rmia.attack);
+        (out, owner_scores)
+    }
+
+    /// RMIA's input: per target, φ under the shadows that did not train on it.
+    fn rmia_input(&self, observed: &[f64], members: usize) -> RmiaInput {
+        let n = observed.len();
+        RmiaInput {
+            out_phi: (0..n)
+                .map(|t| {
+                    self.phi
+                        .iter()
+                        .zip(&self.included)
+                        .filter(|(_, inc)| !inc[t])
+                        .map(|(v, _)| v[t])
+                        .collect()
+                })
+                .collect(),
+            observed: observed.to_vec(),
+            is_member: (0..n).map(|t| t < members).collect(),
+        }
     }
 
     /// U-LiRA against the unlearned model, if the unlearned shadows exist.
     pub fn u_lira_attack(&self, observed: Vec<f64>, members: usize) -> Option<AttackResult> {
-        let unlearned = self.unlearned_phi.as_ref()?;
+        let unlearned = self
+            .unlearned_phi
+            .as_ref()
+            .filter(|_| self.phi.len() >= 2)?;
         let mut a = lira(&self.lira_input(unlearned, observed, members)).attack;
         a.name = "u_lira".into();
         a.description = "U-LiRA (Hayes et al. 2024): likelihood ratio of the logit true-class confidence under \

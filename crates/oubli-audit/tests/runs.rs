@@ -152,12 +152,13 @@ fn inputs_that_do_not_belong_together_are_refused() {
         &mut |_| {},
     )
     .unwrap_err();
-    assert!(
-        err.to_string().contains("the unlearned model is a logreg"),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        "cannot audit: the unlearned model's architecture is a logistic regression, the original's is an MLP \
+         with hidden layer of 256"
     );
     let bad = AuditConfig {
-        shadows: 1,
+        calibration_oracles: 2,
         ..AuditConfig::default()
     };
     let err = audit(
@@ -175,7 +176,7 @@ fn inputs_that_do_not_belong_together_are_refused() {
         matches!(
             err,
             oubli_audit::AuditError::InvalidConfig {
-                field: "shadows",
+                field: "calibration_oracles",
                 ..
             }
         ),

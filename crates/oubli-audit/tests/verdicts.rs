@@ -16,7 +16,9 @@
 //! three largest owners (76 samples) with K = 16: 0.668 vs 0.433 (3.7 SE).
 //! So the scenarios use 25 % and K = 16 rather than loosening the verdict's
 //! rule. Class forgetting needs none of this: the oracle gets 0 % of the
-//! class right.
+//! class right. (Measured before the paired DeLong test and RMIA; with them
+//! the random 10 % noop is `not_forgotten` from K = 1, see
+//! `examples/rmia_vs_lira.rs`.)
 
 mod support;
 use oubli_data::Selection;

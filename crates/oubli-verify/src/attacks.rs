@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::ConfidenceFeatures;
 use crate::logistic::LogisticModel;
+use crate::paired::SampleScores;
 use crate::roc::{best_balanced_accuracy, best_balanced_index, roc_curve, tpr_at_fpr, Roc};
 use crate::sampling::{balanced_indices, gather, seeded_rng, stratified_folds};
 
@@ -42,10 +43,21 @@ pub struct AttackResult {
     pub auc_std_error: f64,
     /// TPR at FPR ≤ 1 %, the low-false-alarm regime stressed by Carlini et al.
     pub tpr_at_1pct_fpr: f64,
+    /// TPR at FPR ≤ 0.1 %: the samples an attacker can name with almost no
+    /// false alarm (Carlini et al. 2022). Needs ≥ 1000 non-members to differ
+    /// from 0 at all; read it with the non-member count in mind.
+    #[serde(default)]
+    pub tpr_at_0_1pct_fpr: f64,
     /// The ROC curve, downsampled to at most [`MAX_ROC_POINTS`] points.
     pub roc: Roc,
     /// Attack-specific numbers (sample counts, MIA efficacy, thresholds …).
     pub extra: BTreeMap<String, f64>,
+    /// The per-sample scores behind the ROC, for paired tests between
+    /// models (the same targets in the same order on every model). Not
+    /// written to `report.json` (the paired results are, in
+    /// [`Report::paired_std_errors`](crate::Report::paired_std_errors)).
+    #[serde(skip)]
+    pub sample_scores: Option<SampleScores>,
 }
 
 impl AttackResult {
@@ -67,9 +79,21 @@ impl AttackResult {
             auc: roc.auc,
             auc_std_error: auc_std_error(roc.auc, counts.0, counts.1),
             tpr_at_1pct_fpr: tpr_at_fpr(&roc, 0.01),
+            tpr_at_0_1pct_fpr: tpr_at_fpr(&roc, 0.001),
             roc: roc.downsample(MAX_ROC_POINTS),
             extra,
+            sample_scores: None,
         }
+    }
+
+    /// Keeps the per-sample scores the ROC was built from (see
+    /// [`sample_scores`](Self::sample_scores)).
+    pub fn with_scores(mut self, members: Vec<f64>, nonmembers: Vec<f64>) -> Self {
+        self.sample_scores = Some(SampleScores {
+            members,
+            nonmembers,
+        });
+        self
     }
 }
 
@@ -135,6 +159,7 @@ pub fn loss_threshold_attack(member_losses: &[f64], nonmember_losses: &[f64]) ->
         (member_losses.len(), nonmember_losses.len()),
         extra,
     )
+    .with_scores(neg(member_losses), neg(nonmember_losses))
 }
 
 /// Out-of-fold results of a logistic regression under stratified `k`-fold
@@ -281,6 +306,7 @@ pub fn neurips_simple_attack(
         (m.len(), n.len()),
         extra,
     )
+    .with_scores(m, n)
 }
 
 /// The "MIA-efficacy" attack of the ℓ1-sparse (Jia et al. 2023) and SalUn
@@ -361,6 +387,7 @@ pub fn confidence_attack(
         counts,
         extra,
     )
+    .with_scores(m, n)
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@ use crate::plots::{accuracy_bars_svg, epsilon_buckets_svg, loss_histogram_svg, r
 use crate::report::Report;
 use crate::verdict::Verdict;
 
+#[path = "html_sections.rs"]
+mod html_sections;
+
 /// Every summary metric of the page with its one-line meaning, in table
 /// order (attack metrics are added per attack).
 pub const METRIC_GLOSSARY: &[(&str, &str)] = &[
@@ -27,7 +30,7 @@ pub const METRIC_GLOSSARY: &[(&str, &str)] = &[
     ("median per-sample ε", "Median over forget samples of the ε that the best threshold test certifies (0 = indistinguishable)."),
 ];
 
-const ATTACK_METRICS: [(&str, &str); 3] = [
+const ATTACK_METRICS: [(&str, &str); 4] = [
     (
         "AUC",
         "Area under the attack's ROC curve (0.5 = chance); compare unlearned with retrained.",
@@ -39,6 +42,10 @@ const ATTACK_METRICS: [(&str, &str); 3] = [
     (
         "TPR@1%FPR",
         "Members caught while wrongly flagging at most 1 % of non-members.",
+    ),
+    (
+        "TPR@0.1%FPR",
+        "Members caught while wrongly flagging at most 0.1 % of non-members (0 unless there are ≥ 1000).",
     ),
 ];
 
@@ -106,6 +113,8 @@ pub fn render_html(report: &Report) -> String {
         escape(&report.inputs.description)
     );
     verdict_section(&mut h, report);
+    html_sections::calibration_section(&mut h, report);
+    html_sections::owners_section(&mut h, report);
     cards(&mut h, report);
     charts(&mut h, report);
     challenge_section(&mut h, report);

@@ -66,7 +66,8 @@ pub(super) fn metrics_table(h: &mut String, r: &Report) {
                     |a| match metric {
                         "AUC" => format!("{:.3}", a.auc),
                         "accuracy" => pct(a.accuracy),
-                        _ => pct(a.tpr_at_1pct_fpr),
+                        "TPR@1%FPR" => pct(a.tpr_at_1pct_fpr),
+                        _ => pct(a.tpr_at_0_1pct_fpr),
                     },
                 )
             });

@@ -26,6 +26,11 @@ fn example_page_has_everything_and_loads_nothing() {
         }
     }
     assert!(html.contains("mia_efficacy") && html.contains("ln(1 − δ − FPR)"));
+    // One row per owner, with p-values, and the calibrated verdict.
+    assert!(html.contains("Per-owner tests") && html.contains("<td>alice</td>"));
+    assert!(html.contains("&lt; 0.001") && html.contains("<code>not_forgotten</code>"));
+    assert!(html.contains("Calibrated verdict") && html.contains("prediction interval"));
+    assert!(html.contains("TPR@0.1%FPR"));
     // Self-contained: no URL at all, no scripts, no external references.
     assert!(!html.contains("http"));
     for needle in ["<script", "<link", "src=", "href=", "url(", "@import"] {

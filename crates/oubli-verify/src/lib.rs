@@ -10,8 +10,12 @@
 //! * [`attacks`]: loss-threshold, the NeurIPS 2023 challenge's simple MIA,
 //!   the SalUn-style confidence attack ("MIA efficacy").
 //! * [`mod@lira`]: LiRA / U-LiRA likelihood-ratio attacks from shadow models.
+//! * [`rmia`]: offline RMIA (Zarifzadeh et al. 2024) from out-reference models.
 //! * [`epsilon`]: the NeurIPS 2023 challenge's per-sample ε and final score.
 //! * [`divergence`]: Jensen–Shannon divergence of predictions, weight L2.
+//! * [`paired`]: DeLong's paired test for two AUCs on the same targets.
+//! * [`owners`]: one membership test with a p-value per data owner.
+//! * [`calibrated`]: the verdict against n retrains' prediction intervals.
 //! * [`verdict`]: `forgotten` / `not_forgotten` / `inconclusive`, with reasons.
 //! * [`report`], [`html`], [`plots`]: `report.json` and a self-contained
 //!   HTML page with inline SVG charts.
@@ -47,6 +51,7 @@
 //!         auc_unlearned: 0.52,
 //!         auc_retrained: 0.51,
 //!         std_errors: [0.02; 3],
+//!         paired: None, // or DeLong's, from per-sample scores (see `paired`)
 //!     }],
 //!     js_divergence_forget: None,
 //! };
@@ -58,23 +63,29 @@
 #![deny(missing_docs)]
 
 pub mod attacks;
+pub mod calibrated;
 pub mod divergence;
 pub mod epsilon;
 pub mod features;
 pub mod html;
 pub mod lira;
 mod logistic;
+pub mod owners;
+pub mod paired;
 pub mod plots;
 pub mod report;
 mod report_example;
+pub mod rmia;
 pub mod roc;
 mod sampling;
+mod stats;
 pub mod verdict;
 
 pub use attacks::{
     auc_std_error, confidence_attack, loss_threshold_attack, neurips_simple_attack, AttackResult,
     MAX_ROC_POINTS,
 };
+pub use calibrated::{calibrated_verdict, CalibratedStatistic, CalibratedVerdict, NullSamples};
 pub use divergence::{js_divergence, l2_distance};
 pub use epsilon::{
     bin_score, challenge_score, epsilon_from_rates, forgetting_quality, per_sample_epsilon,
@@ -86,9 +97,12 @@ pub use features::{
 };
 pub use html::render_html;
 pub use lira::{lira, lira_with, LiraInput, LiraResult, VarianceMode};
+pub use owners::{owner_tests, owner_verdicts, OwnerTest, OwnerTestInput, OwnerVerdict};
+pub use paired::{delong_auc, delong_diff_std_error, PairedStdErrors, SampleScores};
 pub use report::{
     average_gap, InputsDescription, LossSamples, PerModel, RelearnSteps, Report, ReportError,
     WeightDistances,
 };
+pub use rmia::{rmia_offline, RmiaInput, RmiaParams, RmiaResult};
 pub use roc::{best_balanced_accuracy, roc_curve, tpr_at_fpr, Roc};
 pub use verdict::{decide, AttackEvidence, Evidence, SetAccuracies, Verdict, VerdictThresholds};

@@ -201,7 +201,8 @@ pub fn lira_with(targets: &LiraInput, mode: VarianceMode) -> LiraResult {
             .map(|(s, _)| *s)
             .collect()
     };
-    let roc = roc_curve(&pick(true), &pick(false));
+    let (members, nonmembers) = (pick(true), pick(false));
+    let roc = roc_curve(&members, &nonmembers);
     let extra: BTreeMap<String, f64> = [
         ("online", f64::from(u8::from(online))),
         ("global_variance", f64::from(u8::from(global))),
@@ -225,7 +226,8 @@ pub fn lira_with(targets: &LiraInput, mode: VarianceMode) -> LiraResult {
         roc,
         counts,
         extra,
-    );
+    )
+    .with_scores(members, nonmembers);
     LiraResult {
         attack,
         scores,

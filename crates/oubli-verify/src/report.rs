@@ -7,8 +7,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::attacks::AttackResult;
+use crate::calibrated::CalibratedVerdict;
 use crate::epsilon::ChallengeScore;
 use crate::html::render_html;
+use crate::owners::OwnerVerdict;
+use crate::paired::PairedStdErrors;
 use crate::verdict::{decide, AttackEvidence, Evidence, SetAccuracies, Verdict, VerdictThresholds};
 
 /// Why writing or reading a report failed.
@@ -123,6 +126,23 @@ pub struct Report {
     pub loss_samples: PerModel<LossSamples>,
     /// Wall-clock seconds per phase, e.g. `"unlearning": 12.3`.
     pub timings: BTreeMap<String, f64>,
+    /// Per attack name: the paired (DeLong) standard errors the verdict
+    /// used, kept because the per-sample scores they come from are not
+    /// written to `report.json`. Empty for attacks tested unpaired.
+    #[serde(default)]
+    pub paired_std_errors: BTreeMap<String, PairedStdErrors>,
+    /// One membership test per owner of forget samples (empty when the
+    /// forget set has no owners among the attack's targets), at level
+    /// `owner_alpha`.
+    #[serde(default)]
+    pub owner_tests: Vec<OwnerVerdict>,
+    /// Significance level of the owner tests.
+    #[serde(default)]
+    pub owner_alpha: f64,
+    /// The verdict against several retrains (`None` unless the audit
+    /// trained them).
+    #[serde(default)]
+    pub calibration: Option<CalibratedVerdict>,
 }
 
 /// Mean absolute gap between unlearned and retrained over forget, retain
@@ -145,25 +165,58 @@ pub fn average_gap(
 }
 
 impl Report {
-    /// The evidence the verdict is decided on, taken from this report.
+    /// The evidence the verdict is decided on, taken from this report:
+    /// paired errors from the attacks' per-sample scores when they are
+    /// present, else from [`paired_std_errors`](Self::paired_std_errors).
     pub fn evidence(&self) -> Evidence {
+        let mut attacks = AttackEvidence::collect(
+            &self.attacks.original,
+            &self.attacks.unlearned,
+            &self.attacks.retrained,
+        );
+        for a in attacks.iter_mut().filter(|a| a.paired.is_none()) {
+            a.paired = self.paired_std_errors.get(&a.name).copied();
+        }
         Evidence {
             original: self.accuracies.original,
             unlearned: self.accuracies.unlearned,
             retrained: self.accuracies.retrained,
-            attacks: AttackEvidence::collect(
-                &self.attacks.original,
-                &self.attacks.unlearned,
-                &self.attacks.retrained,
-            ),
+            attacks,
             js_divergence_forget: self.js_divergence_forget,
         }
     }
 
     /// Recomputes `verdict` and `reasons` from the report's own numbers and
-    /// `thresholds`.
+    /// `thresholds` (and records the paired errors it used).
     pub fn apply_verdict(&mut self) {
-        let (verdict, reasons) = decide(&self.evidence(), &self.thresholds);
+        let evidence = self.evidence();
+        self.paired_std_errors = evidence
+            .attacks
+            .iter()
+            .filter_map(|a| Some((a.name.clone(), a.paired?)))
+            .collect();
+        let (verdict, mut reasons) = decide(&evidence, &self.thresholds);
+        if let Some(c) = &self.calibration {
+            reasons.push(format!(
+                "calibrated verdict against {} retrains: {} (leave-one-out: fresh retrains pass {:.0} %, a noop \
+                 fails {:.0} %)",
+                c.oracles,
+                c.verdict,
+                100.0 * c.retrain_pass_rate,
+                100.0 * c.noop_fail_rate
+            ));
+        }
+        if !self.owner_tests.is_empty() {
+            let count = |v: Verdict| self.owner_tests.iter().filter(|o| o.verdict == v).count();
+            reasons.push(format!(
+                "owner tests (α = {}): {} not_forgotten, {} forgotten, {} inconclusive of {} owners",
+                self.owner_alpha,
+                count(Verdict::NotForgotten),
+                count(Verdict::Forgotten),
+                count(Verdict::Inconclusive),
+                self.owner_tests.len()
+            ));
+        }
         self.verdict = verdict;
         self.reasons = reasons;
     }

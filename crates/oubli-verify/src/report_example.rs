@@ -139,6 +139,7 @@ impl Report {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+        let loss_aucs = [orig_attacks[0].auc, unlearned_attacks[0].auc];
         let mut report = Report {
             inputs: InputsDescription {
                 title: "Example: unlearning 400 samples <synthetic>".into(),
@@ -166,8 +167,54 @@ impl Report {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+            paired_std_errors: BTreeMap::new(),
+            owner_tests: example_owners(),
+            owner_alpha: crate::owners::DEFAULT_OWNER_ALPHA,
+            calibration: Some(example_calibration(&loss_aucs)),
         };
         report.apply_verdict();
+        // As a reloaded report.json: the per-sample scores are not kept (the
+        // paired errors they gave are, in `paired_std_errors`).
+        for list in [
+            &mut report.attacks.original,
+            &mut report.attacks.unlearned,
+            &mut report.attacks.retrained,
+        ] {
+            for a in list.iter_mut() {
+                a.sample_scores = None;
+            }
+        }
         report
     }
+}
+
+/// Three owners: one still visible, one forgotten, one the test cannot see.
+fn example_owners() -> Vec<crate::owners::OwnerVerdict> {
+    let row = |owner: &str, samples, p: [f64; 3], verdict| crate::owners::OwnerVerdict {
+        owner: owner.into(),
+        samples,
+        p_original: p[0],
+        p_unlearned: p[1],
+        p_retrained: p[2],
+        verdict,
+    };
+    vec![
+        row("alice", 31, [0.0005, 0.004, 0.41], Verdict::NotForgotten),
+        row("bob", 24, [0.002, 0.37, 0.52], Verdict::Forgotten),
+        row("carol", 6, [0.21, 0.35, 0.64], Verdict::Inconclusive),
+    ]
+}
+
+/// The calibrated verdict over five synthetic retrains.
+fn example_calibration(loss: &[f64; 2]) -> crate::calibrated::CalibratedVerdict {
+    let oracles = normal_samples(5, 0.51, 0.015, 77);
+    crate::calibrated::calibrated_verdict(
+        &[crate::calibrated::NullSamples {
+            name: "loss_threshold AUC".into(),
+            oracles,
+            original: loss[0],
+            unlearned: loss[1],
+        }],
+        crate::calibrated::DEFAULT_CALIBRATION_ALPHA,
+    )
 }

@@ -13,6 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::attacks::AttackResult;
+use crate::paired::PairedStdErrors;
 
 /// The three possible answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -68,21 +69,35 @@ pub struct AttackEvidence {
     /// AUC against the retrained oracle: the target for the unlearned model.
     pub auc_retrained: f64,
     /// Standard errors of the three AUCs (0 = unknown, then only the
-    /// margins apply).
+    /// margins apply). Used only when `paired` is `None`, as if the AUCs
+    /// were independent.
     #[serde(default)]
     pub std_errors: [f64; 3],
+    /// Paired (DeLong) standard errors of the two differences the verdict
+    /// tests, when all three models were scored on the same targets.
+    #[serde(default)]
+    pub paired: Option<PairedStdErrors>,
 }
 
 impl AttackEvidence {
-    /// Standard error of the difference of two independent AUCs (indices
-    /// 0 = original, 1 = unlearned, 2 = retrained).
-    fn diff_se(&self, a: usize, b: usize) -> f64 {
-        (self.std_errors[a].powi(2) + self.std_errors[b].powi(2)).sqrt()
+    /// Standard error of AUC(original or unlearned) − AUC(retrained)
+    /// (`from` 0 = original, 1 = unlearned) and whether it is paired. The
+    /// unpaired fallback `√(se₁² + se₂²)` treats the AUCs as independent,
+    /// which overstates the noise of a difference on the same targets.
+    pub(crate) fn diff_se(&self, from: usize) -> (f64, bool) {
+        match (&self.paired, from) {
+            (Some(p), 0) => (p.original_vs_retrained, true),
+            (Some(p), _) => (p.unlearned_vs_retrained, true),
+            (None, _) => (
+                (self.std_errors[from].powi(2) + self.std_errors[2].powi(2)).sqrt(),
+                false,
+            ),
+        }
     }
-}
 
-impl AttackEvidence {
     /// Pairs up attacks by name; attacks missing on any model are skipped.
+    /// When all three carry their [`sample_scores`](AttackResult::sample_scores)
+    /// on the same targets, the paired DeLong errors are computed.
     pub fn collect(
         original: &[AttackResult],
         unlearned: &[AttackResult],
@@ -94,12 +109,17 @@ impl AttackEvidence {
             .iter()
             .filter_map(|o| {
                 let (u, r) = (find(unlearned, &o.name)?, find(retrained, &o.name)?);
+                let paired = match (&o.sample_scores, &u.sample_scores, &r.sample_scores) {
+                    (Some(so), Some(su), Some(sr)) => PairedStdErrors::of(so, su, sr),
+                    _ => None,
+                };
                 Some(Self {
                     name: o.name.clone(),
                     auc_original: o.auc,
                     auc_unlearned: u.auc,
                     auc_retrained: r.auc,
                     std_errors: [o.auc_std_error, u.auc_std_error, r.auc_std_error],
+                    paired,
                 })
             })
             .collect()
@@ -162,162 +182,9 @@ impl Default for VerdictThresholds {
     }
 }
 
-fn pts(x: f64) -> String {
-    format!("{:.1} pts", 100.0 * x)
-}
-
-/// Decides the verdict and explains it, one reason per line. Rules, in order:
-///
-/// An AUC difference *exceeds* a margin when it is larger than the margin
-/// and than `significance_z` standard errors of the difference.
-///
-/// 1. **Power.** An attack is powerful if it separates original from
-///    retrained (|ΔAUC| exceeds `power_margin`); accuracy has power if the
-///    original's and retrained's forget accuracies differ by more than
-///    `accuracy_gap_tolerance`. With no power at all → **inconclusive**: the
-///    original never looked different from a model that never saw the forget
-///    set, so there was nothing measurable to remove.
-/// 2. **Not forgotten** if |forget accuracy(unlearned) − (retrained)| >
-///    `accuracy_gap_tolerance`, or a powerful attack's AUC on the unlearned
-///    model differs from that on the retrained one by more than `auc_margin`,
-///    or (if configured) the forget JS divergence exceeds its maximum.
-/// 3. Otherwise **forgotten**.
-///
-/// Retain/test accuracy gaps beyond the tolerance are added as utility notes
-/// but never change the verdict: they measure damage, not memory.
-pub fn decide(evidence: &Evidence, thresholds: &VerdictThresholds) -> (Verdict, Vec<String>) {
-    let t = thresholds;
-    let (o, u, r) = (&evidence.original, &evidence.unlearned, &evidence.retrained);
-    let mut reasons = Vec::new();
-    let mut failures = Vec::new();
-
-    let original_gap = (o.forget - r.forget).abs();
-    let accuracy_power = original_gap > t.accuracy_gap_tolerance;
-    let exceeds = |d: f64, margin: f64, se: f64| d > margin && d > t.significance_z * se;
-    let powerful: Vec<&AttackEvidence> = evidence
-        .attacks
-        .iter()
-        .filter(|a| {
-            exceeds(
-                (a.auc_original - a.auc_retrained).abs(),
-                t.power_margin,
-                a.diff_se(0, 2),
-            )
-        })
-        .collect();
-
-    let forget_gap = (u.forget - r.forget).abs();
-    if forget_gap > t.accuracy_gap_tolerance {
-        failures.push(format!(
-            "forget accuracy {:.1}% (unlearned) vs {:.1}% (retrained): gap {} > tolerance {}",
-            100.0 * u.forget,
-            100.0 * r.forget,
-            pts(forget_gap),
-            pts(t.accuracy_gap_tolerance)
-        ));
-    } else {
-        reasons.push(format!(
-            "forget accuracy {:.1}% (unlearned) vs {:.1}% (retrained): gap {} within tolerance {}",
-            100.0 * u.forget,
-            100.0 * r.forget,
-            pts(forget_gap),
-            pts(t.accuracy_gap_tolerance)
-        ));
-    }
-    for a in &powerful {
-        let d = (a.auc_unlearned - a.auc_retrained).abs();
-        let se = a.diff_se(1, 2);
-        let fails = exceeds(d, t.auc_margin, se);
-        let z = if se > 0.0 {
-            format!(", {:.1} standard errors", d / se)
-        } else {
-            String::new()
-        };
-        let line = format!(
-            "attack {}: AUC {:.3} on unlearned vs {:.3} on retrained (original {:.3}): difference {:.3}{z} {} margin {:.3}",
-            a.name,
-            a.auc_unlearned,
-            a.auc_retrained,
-            a.auc_original,
-            d,
-            if fails { "exceeds" } else { "within" },
-            t.auc_margin
-        );
-        if fails {
-            failures.push(line);
-        } else {
-            reasons.push(line);
-        }
-    }
-    for a in evidence
-        .attacks
-        .iter()
-        .filter(|a| !powerful.iter().any(|p| p.name == a.name))
-    {
-        reasons.push(format!(
-            "attack {} has no power here: AUC {:.3} on original vs {:.3} on retrained (difference within {:.3} or not \
-             significant), ignored",
-            a.name, a.auc_original, a.auc_retrained, t.power_margin
-        ));
-    }
-    if let Some(js) = evidence.js_divergence_forget {
-        match t.max_js_divergence_forget {
-            Some(max) if js > max => failures.push(format!(
-                "JS divergence on the forget set {js:.4} > maximum {max:.4}"
-            )),
-            Some(max) => reasons.push(format!(
-                "JS divergence on the forget set {js:.4} within maximum {max:.4}"
-            )),
-            None => reasons.push(format!(
-                "JS divergence on the forget set {js:.4} (reported, not used to decide)"
-            )),
-        }
-    }
-    for (name, ua, ra) in [("retain", u.retain, r.retain), ("test", u.test, r.test)] {
-        if (ua - ra).abs() > t.accuracy_gap_tolerance {
-            reasons.push(format!(
-                "utility note: {name} accuracy {:.1}% (unlearned) vs {:.1}% (retrained), gap {}",
-                100.0 * ua,
-                100.0 * ra,
-                pts((ua - ra).abs())
-            ));
-        }
-    }
-
-    let verdict = if powerful.is_empty() && !accuracy_power {
-        let best = evidence
-            .attacks
-            .iter()
-            .map(|a| (a.auc_original - a.auc_retrained).abs())
-            .fold(0.0, f64::max);
-        reasons.insert(
-            0,
-            format!(
-                "inconclusive: no test separates the original model from the retrained one (forget accuracy gap {} \
-                 ≤ {}, largest attack |ΔAUC| {best:.3} ≤ {:.3}); there was no measurable memorisation to remove",
-                pts(original_gap),
-                pts(t.accuracy_gap_tolerance),
-                t.power_margin
-            ),
-        );
-        for f in failures {
-            reasons.push(format!("note: {f}"));
-        }
-        Verdict::Inconclusive
-    } else if !failures.is_empty() {
-        failures.extend(reasons);
-        reasons = failures;
-        Verdict::NotForgotten
-    } else {
-        reasons.insert(
-            0,
-            "forgotten: the unlearned model matches the retrained oracle on every test with power"
-                .into(),
-        );
-        Verdict::Forgotten
-    };
-    (verdict, reasons)
-}
+#[path = "decide.rs"]
+mod rules;
+pub use rules::decide;
 
 #[cfg(test)]
 #[path = "verdict_tests.rs"]

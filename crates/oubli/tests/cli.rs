@@ -350,15 +350,46 @@ fn verify_catches_noop_and_writes_the_report() {
             "attacks",
             "js_divergence_forget",
             "report_html",
+            "owner_tests",
+            "calibration",
         ],
     );
     assert_eq!(v["verdict"], "not_forgotten");
     for a in v["attacks"].as_array().unwrap() {
-        keys(a, &["name", "accuracy", "auc", "tpr_at_1pct_fpr"]);
+        keys(
+            a,
+            &[
+                "name",
+                "accuracy",
+                "auc",
+                "tpr_at_1pct_fpr",
+                "tpr_at_0_1pct_fpr",
+            ],
+        );
     }
     let html = std::fs::read_to_string(v["report_html"].as_str().unwrap()).unwrap();
     assert!(html.contains("<svg") && html.contains("not_forgotten"));
     assert!(report.join("report.json").is_file());
+    // The original given as the oracle trained on the forget set: refused, in words.
+    let out = oubli(&[
+        "verify",
+        "--original",
+        s(&orig),
+        "--unlearned",
+        s(&noop),
+        "--retrained",
+        s(&orig),
+        "--forget-class",
+        "3",
+        "--out",
+        s(&report),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("not trained on the original's training data minus the forget set"),
+        "{stderr}"
+    );
 }
 
 #[test]

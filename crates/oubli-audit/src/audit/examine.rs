@@ -8,12 +8,14 @@ use oubli_forget::{find, ForgetError};
 use oubli_model::file::ModelFile;
 use oubli_model::Params;
 use oubli_verify::{
-    average_gap, js_divergence, l2_distance, AttackResult, ChallengeScore, PerModel, RelearnSteps,
-    Report, Verdict, WeightDistances,
+    average_gap, js_divergence, l2_distance, owner_verdicts, AttackResult, ChallengeScore,
+    PerModel, RelearnSteps, Report, Verdict, WeightDistances,
 };
 
-use super::{mismatch, Auditor, LOSS_SAMPLES};
+use super::evidence::{calibrate, null_statistics};
+use super::{Auditor, LOSS_SAMPLES};
 use crate::challenge::ChallengePlan;
+use crate::compat::check_specs;
 use crate::describe::Facts;
 use crate::outputs::{ModelOutputs, SetOutputs, Sets};
 use crate::AuditError;
@@ -33,9 +35,11 @@ impl Auditor {
         let seed = self.config.seed;
         let net = &self.net;
         let spec = net.spec();
-        if unlearned.lineage.spec != *spec {
-            return Err(mismatch("unlearned", unlearned, spec));
-        }
+        check_specs(
+            (self.original_dataset.as_str(), spec),
+            (unlearned.lineage.dataset.as_str(), &unlearned.lineage.spec),
+            "unlearned",
+        )?;
         if let Some((method, _)) = method_for_runs {
             find(method)?;
         }
@@ -63,14 +67,19 @@ impl Auditor {
             unlearned: unlearned_outputs.attacks(seed),
             retrained: self.attacks.1.clone(),
         };
-        if let Some((shadows, pool)) = &self.lira {
-            let phi = pool.phi(net, models.unlearned);
-            attacks
-                .unlearned
-                .push(shadows.attack(phi.clone(), pool.members));
-            if let Some(u) = shadows.u_lira_attack(phi, pool.members) {
+        let mut owner_tests = Vec::new();
+        if let Some(evidence) = &self.lira {
+            let (a, owners, phi) = evidence.attack(net, models.unlearned, &self.config);
+            attacks.unlearned.extend(a);
+            if let Some(u) = evidence.shadows.u_lira_attack(phi, evidence.pool.members) {
                 attacks.unlearned.push(u);
             }
+            owner_tests = owner_verdicts(
+                &self.owner_tests.0,
+                &owners,
+                &self.owner_tests.1,
+                self.config.owner_alpha,
+            );
         }
         timings.insert("unlearned_outputs".to_string(), t.elapsed().as_secs_f64());
 
@@ -99,6 +108,12 @@ impl Auditor {
         let (challenge, challenge_details) =
             self.challenge(method_for_runs, &mut notes, &mut timings, progress)?;
 
+        let calibration = calibrate(
+            &self.calibration,
+            &self.original_statistics,
+            &null_statistics(outputs.unlearned.forget.accuracy, &attacks.unlearned),
+            self.config.calibration_alpha,
+        );
         let accuracies = PerModel {
             original: outputs.original.accuracies(),
             unlearned: outputs.unlearned.accuracies(),
@@ -152,6 +167,10 @@ impl Auditor {
                 retrained: outputs.retrained.loss_samples(LOSS_SAMPLES, seed),
             },
             timings,
+            paired_std_errors: BTreeMap::new(),
+            owner_tests,
+            owner_alpha: self.config.owner_alpha,
+            calibration,
         };
         report.apply_verdict();
         progress(&format!("verdict: {}", report.verdict));

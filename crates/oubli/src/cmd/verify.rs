@@ -6,7 +6,7 @@ use crate::args::{read_toml, DatasetArgs, ForgetSpecArgs};
 use crate::output::{json, pct};
 use anyhow::Context;
 use clap::Args;
-use oubli_audit::{AuditConfig, Auditor};
+use oubli_audit::{check_compatible, AuditConfig, Auditor};
 use oubli_bench::{summarise_attacks, AttackRecord, Stat};
 use oubli_model::file::ModelFile;
 use oubli_verify::{Report, Verdict};
@@ -37,6 +37,11 @@ pub struct VerifyArgs {
     /// LiRA shadow models (0 skips LiRA).
     #[arg(long, default_value_t = 16)]
     pub shadows: usize,
+    /// Extra retrains (other seeds) for the calibrated verdict: the unlearned model is judged
+    /// against retrain-to-retrain variation. 0 skips it; otherwise at least 3, 5 or more
+    /// recommended. Each costs one training run. Overrides the config file.
+    #[arg(long)]
+    pub calibration_oracles: Option<usize>,
     /// N unlearned and N retrained runs for the NeurIPS-2023 ε score (needs --method).
     #[arg(long, default_value_t = 0)]
     pub challenge_runs: usize,
@@ -70,6 +75,15 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
         .as_ref()
         .map(|p| ModelFile::load(p))
         .transpose()?;
+    // Before any work: models that cannot be compared are refused in words.
+    for (path, m) in a.unlearned.iter().zip(&unlearned) {
+        check_compatible(&original, m, "unlearned")
+            .with_context(|| format!("--unlearned {}", path.display()))?;
+    }
+    if let (Some(path), Some(m)) = (&a.retrained, &retrained) {
+        check_compatible(&original, m, "retrained")
+            .with_context(|| format!("--retrained {}", path.display()))?;
+    }
     let dataset = a.data.load(&original.lineage.dataset)?;
     let selection = a.spec.selection()?;
     let mut config: AuditConfig = match read_toml(&a.config)? {
@@ -77,6 +91,9 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
         None => AuditConfig::default(),
     };
     config.shadows = a.shadows;
+    if let Some(n) = a.calibration_oracles {
+        config.calibration_oracles = n;
+    }
     config.challenge_runs = a.challenge_runs;
     config.seed = a.seed;
     if a.challenge_runs > 0 && a.method.is_none() {
@@ -121,6 +138,14 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
             "weight_l2": report.weight_l2,
             "relearn_steps": report.relearn_steps,
             "challenge": report.challenge.as_ref().map(|c| json!({"forgetting_quality": c.forgetting_quality, "score": c.score})),
+            "owner_tests": report.owner_tests,
+            "calibration": report.calibration.as_ref().map(|c| json!({
+                "verdict": c.verdict,
+                "oracles": c.oracles,
+                "retrain_pass_rate": c.retrain_pass_rate,
+                "noop_fail_rate": c.noop_fail_rate,
+                "reasons": c.reasons,
+            })),
             "report_html": html.display().to_string(),
             "report_json": a.out.join("report.json").display().to_string(),
         }))?;
@@ -153,11 +178,13 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
             "  average gap to the oracle: {:.2} points",
             report.avg_gap * 100.0
         );
-        println!("\n  attack (on the unlearned model)      accuracy    AUC   TPR@1%FPR");
+        println!(
+            "\n  attack (on the unlearned model)      accuracy    AUC   TPR@1%FPR  TPR@0.1%FPR"
+        );
         for r in &report.attacks.unlearned {
             println!(
-                "  {:<34} {:>9.3} {:>6.3} {:>10.3}",
-                r.name, r.accuracy, r.auc, r.tpr_at_1pct_fpr
+                "  {:<34} {:>9.3} {:>6.3} {:>10.3} {:>12.3}",
+                r.name, r.accuracy, r.auc, r.tpr_at_1pct_fpr, r.tpr_at_0_1pct_fpr
             );
         }
         println!("\nreport: {} (and report.json)", html.display());
@@ -180,7 +207,7 @@ fn attack_rows(report: &Report) -> Vec<serde_json::Value> {
         .attacks
         .unlearned
         .iter()
-        .map(|r| json!({"name": r.name, "accuracy": r.accuracy, "auc": r.auc, "tpr_at_1pct_fpr": r.tpr_at_1pct_fpr}))
+        .map(|r| json!({"name": r.name, "accuracy": r.accuracy, "auc": r.auc, "tpr_at_1pct_fpr": r.tpr_at_1pct_fpr, "tpr_at_0_1pct_fpr": r.tpr_at_0_1pct_fpr}))
         .collect()
 }
 
