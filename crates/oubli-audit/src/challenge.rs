@@ -91,7 +91,7 @@ impl ChallengePlan<'_> {
             unlearned.push(self.run_of(&ran.unlearned.params));
             progress(&format!("challenge run {}/{}: retrain", i + 1, self.runs));
             let config = self.config_with_seed("challenge-retrain", i)?;
-            let (params, _) = train(self.net, self.retain, &config, &mut Silent);
+            let (params, _) = train(self.net, self.retain, &config, &mut Silent)?;
             retrained.push(self.run_of(&params));
         }
         let per_sample = |runs: &[Run]| -> Vec<Vec<f64>> {

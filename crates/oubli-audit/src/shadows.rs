@@ -179,7 +179,7 @@ pub(crate) fn train_shadows(
             ..plan.train_config.inner().clone()
         }
         .validate()?;
-        let (params, _) = train(plan.net, &data, &config, &mut Silent);
+        let (params, _) = train(plan.net, &data, &config, &mut Silent)?;
         phi.push(pool.phi(plan.net, &params));
         if let (Some((method, method_config)), Some(out)) =
             (plan.u_lira_method, unlearned_phi.as_mut())

@@ -64,7 +64,9 @@ pub(crate) fn load_csv(path: &Path, opts: &CsvOptions) -> Result<Dataset, DataEr
         test_fraction: opts.test_fraction,
         seed: opts.seed,
     };
-    build(&spec, &train, test.as_ref())
+    let mut dataset = build(&spec, &train, test.as_ref())?;
+    dataset.csv = Some(opts.clone());
+    Ok(dataset)
 }
 
 #[cfg(test)]
@@ -134,6 +136,41 @@ person,age,city,sex,who,outcome
         assert_eq!(ds.train.ids, vec![0, 1]);
         assert_eq!(ds.test.ids, vec![TEST_ID_OFFSET]);
         assert!(ds.train.owners.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn a_repeated_header_name_fails_every_role_naming_both_positions() {
+        let dir = TempDir::new();
+        let err = |train: &str, test: Option<&str>, opts: CsvOptions| {
+            let train = dir.write("r.csv", train);
+            let opts = CsvOptions {
+                test: test.map(|t| dir.write("rt.csv", t)),
+                ..opts
+            };
+            load_csv(&train, &opts).unwrap_err().to_string()
+        };
+        let feature = err("x,x,label\n1,2,a\n3,4,b\n", None, CsvOptions::default());
+        assert!(
+            feature.ends_with("r.csv:1: column name `x` is repeated in the header, at positions 1 and 2 (1-based); rename all but one"),
+            "{feature}"
+        );
+        let label = err("label,x,label\n1,2,a\n", None, CsvOptions::default());
+        assert!(label.contains("`label` is repeated in the header, at positions 1 and 3"));
+        let owner = CsvOptions {
+            owner: Some("who".into()),
+            ..CsvOptions::default()
+        };
+        let in_test = err(
+            "who,x,label\na,1,a\nb,2,b\n",
+            Some("who,x,who,label\na,1,b,a\n"),
+            owner,
+        );
+        assert!(
+            in_test.contains(
+                "rt.csv:1: column name `who` is repeated in the header, at positions 1 and 3"
+            ),
+            "{in_test}"
+        );
     }
 
     #[test]

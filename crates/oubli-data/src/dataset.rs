@@ -1,5 +1,6 @@
 //! The in-memory dataset: samples with stable ids, labels, owners and group attributes.
 
+use crate::CsvOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -74,6 +75,10 @@ pub struct Dataset {
     pub train: Split,
     /// Held-out test samples.
     pub test: Split,
+    /// The column roles and split it was loaded with, for `csv:PATH` (`None` otherwise): with
+    /// `name`, what [`Dataset::spec`] gives a model file to record.
+    #[serde(default)]
+    pub csv: Option<CsvOptions>,
 }
 
 impl Dataset {
@@ -139,6 +144,7 @@ mod tests {
                 dim: 2,
                 ..Split::default()
             },
+            csv: None,
         }
     }
 

@@ -42,6 +42,7 @@ pub(crate) fn load_digits(owners: &OwnerAssignment) -> Result<Dataset, DataError
         class_names: (0..10).map(|c| c.to_string()).collect(),
         train,
         test: all.subset(&test_idx),
+        csv: None,
     })
 }
 

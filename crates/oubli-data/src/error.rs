@@ -10,8 +10,10 @@ use std::path::PathBuf;
 /// Anything that can go wrong while loading, selecting or describing data.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    /// A file could not be read for a reason other than being absent.
-    #[error("{}: {source}", path.display())]
+    /// A file could not be read for a reason other than being absent. The OS message is
+    /// the [`source`](std::error::Error::source), not part of this message, so a printer of the
+    /// whole chain (`{:#}` of anyhow) shows it once.
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -157,6 +159,24 @@ impl DataError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error and its sources joined by `: `, as the binary prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut parts = vec![e.to_string()];
+        let mut at = e.source();
+        while let Some(s) = at {
+            parts.push(s.to_string());
+            at = s.source();
+        }
+        parts.join(": ")
+    }
+
+    #[test]
+    fn an_os_error_appears_once_in_the_printed_chain() {
+        let dir = std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory");
+        let e = DataError::io("adir", dir, "");
+        assert_eq!(chain(&e), "adir: Is a directory");
+    }
 
     #[test]
     fn messages_name_file_and_position() {

@@ -284,6 +284,7 @@ pub(crate) fn load_dir(
         class_names,
         train,
         test,
+        csv: None,
     })
 }
 

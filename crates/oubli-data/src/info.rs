@@ -197,6 +197,7 @@ mod tests {
                 dim: 1,
                 ..Split::default()
             },
+            csv: None,
         };
         let info = ds.info();
         assert_eq!(info.train_class_counts, vec![2, 5]);

@@ -3,8 +3,9 @@
 //! audits), so a deletion request can name exactly what to forget.
 //!
 //! - [`load`] reads a dataset by name: `digits` (compiled in, no download), `mnist`,
-//!   `fashion-mnist`, `adult`, `compas` (fetched by `scripts/fetch-datasets.sh` into
-//!   `$OUBLI_DATA_DIR` or `data/`), or the user's own `csv:PATH` / `idx:DIR`.
+//!   `fashion-mnist`, `adult`, `compas` (fetched by `oubli data fetch` or
+//!   `scripts/fetch-datasets.sh` into the [data directory](data_dir)), or the user's own
+//!   `csv:PATH` / `idx:DIR`.
 //! - [`Selection`] names samples by id, owner, class, attribute or seeded random fraction;
 //!   [`Split::select`] / [`Dataset::select`] resolve it to indices, and [`Dataset::exclude`]
 //!   drops samples for a retrain-from-scratch baseline.
@@ -40,6 +41,7 @@
 #![warn(missing_docs)]
 
 pub mod csvfile;
+pub mod data_dir;
 mod dataset;
 pub mod digits;
 mod error;
@@ -56,13 +58,14 @@ pub mod tabular;
 mod testutil;
 pub mod uci;
 
+pub use data_dir::default_data_dir;
 pub use dataset::{Dataset, SampleId, Split};
 pub use digits::DIGITS_SPLIT_SEED;
 pub use error::DataError;
 pub use idx::FASHION_CLASSES;
 pub use info::{DatasetInfo, OwnerSizes};
 pub use lists::{fingerprint, read_id_list, read_owner_list};
-pub use load::{load, CsvOptions, LoadOptions, DATASETS, TEST_ID_OFFSET};
+pub use load::{load, CsvOptions, DatasetSpec, LoadOptions, DATASETS, TEST_ID_OFFSET};
 pub use owners::OwnerAssignment;
 pub use select::Selection;
 pub use uci::COMPAS_SPLIT_SEED;

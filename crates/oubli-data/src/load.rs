@@ -1,6 +1,6 @@
 //! [`load`]: from a dataset name to a [`Dataset`].
 
-use crate::{csvfile, digits, idx, uci, DataError, Dataset, OwnerAssignment};
+use crate::{csvfile, default_data_dir, digits, idx, uci, DataError, Dataset, OwnerAssignment};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -11,26 +11,73 @@ pub const DATASETS: [&str; 5] = ["digits", "mnist", "fashion-mnist", "adult", "c
 /// for test sample `i`), keeping train and test ids apart.
 pub const TEST_ID_OFFSET: u64 = 1_000_000;
 
-/// Column roles and splitting for `csv:PATH`; see [`crate::csvfile`] for the rules.
+/// Column roles and splitting for `csv:PATH`; see [`crate::csvfile`] for the rules. Model
+/// files record them (see [`DatasetSpec`]), so they are serde with every field optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CsvOptions {
-    /// Label column; `None` means a column named `label`.
+    /// Label column; `None` means a column named `label`. Default: `None`.
     pub label: Option<String>,
-    /// Column of unsigned-integer sample ids; `None` numbers the rows.
+    /// Column of unsigned-integer sample ids; `None` numbers the rows. Default: `None`.
     pub id: Option<String>,
-    /// Column naming each row's owner; `None` leaves samples without owners.
+    /// Column naming each row's owner; `None` leaves samples without owners. Default: `None`.
     pub owner: Option<String>,
-    /// Group attribute columns (not features unless also in `categorical`).
+    /// Group attribute columns (not features unless also in `categorical`). Default: none.
     pub groups: Vec<String>,
-    /// Columns to one-hot encode even if their values are numbers.
+    /// Columns to one-hot encode even if their values are numbers. Default: none.
     pub categorical: Vec<String>,
     /// A separate test file with the same columns; `None` splits the main file.
+    /// Default: `None`.
     pub test: Option<PathBuf>,
     /// Share of rows (per class) held out for testing when there is no test file.
+    /// Default: 0.2.
     pub test_fraction: f64,
-    /// Seed of that split.
+    /// Seed of that split. Default: 0.
     pub seed: u64,
+}
+
+/// Everything that decides which dataset [`load`] builds, apart from where fetched files
+/// live: what a model file records so that a later command reloads the very dataset, split
+/// included, that the model was trained on, without repeating the options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatasetSpec {
+    /// The name given to [`load`]. Default: `digits`.
+    pub name: String,
+    /// The CSV options, for `csv:PATH` only. Default: `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<CsvOptions>,
+}
+
+impl Default for DatasetSpec {
+    fn default() -> Self {
+        DatasetSpec {
+            name: "digits".into(),
+            csv: None,
+        }
+    }
+}
+
+impl DatasetSpec {
+    /// Loads the dataset, reading fetched files from `data_dir`.
+    pub fn load(&self, data_dir: &Path) -> Result<Dataset, DataError> {
+        let opts = LoadOptions {
+            data_dir: data_dir.to_path_buf(),
+            csv: self.csv.clone().unwrap_or_default(),
+            ..LoadOptions::default()
+        };
+        load(&self.name, &opts)
+    }
+}
+
+impl Dataset {
+    /// The name and options this dataset was loaded with.
+    pub fn spec(&self) -> DatasetSpec {
+        DatasetSpec {
+            name: self.name.clone(),
+            csv: self.csv.clone(),
+        }
+    }
 }
 
 impl Default for CsvOptions {
@@ -52,7 +99,9 @@ impl Default for CsvOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadOptions {
     /// Where fetched datasets live (`DIR/mnist`, `DIR/fashion-mnist`, `DIR/adult`,
-    /// `DIR/compas`). Default: `$OUBLI_DATA_DIR`, else `data` (relative to the working dir).
+    /// `DIR/compas`). Default: [`default_data_dir`]: `$OUBLI_DATA_DIR`, else an existing
+    /// `./data`, else the per-user cache `$XDG_CACHE_HOME/oubli/data` or
+    /// `~/.cache/oubli/data`.
     pub data_dir: PathBuf,
     /// Used by `csv:PATH` only.
     pub csv: CsvOptions,
@@ -63,9 +112,7 @@ pub struct LoadOptions {
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
-            data_dir: std::env::var_os("OUBLI_DATA_DIR")
-                .filter(|d| !d.is_empty())
-                .map_or_else(|| PathBuf::from("data"), PathBuf::from),
+            data_dir: default_data_dir(),
             csv: CsvOptions::default(),
             owners: OwnerAssignment::default(),
         }
@@ -105,7 +152,7 @@ pub fn load(name: &str, opts: &LoadOptions) -> Result<Dataset, DataError> {
 
 /// Advice appended to "file not found" for a dataset the fetch script provides.
 pub(crate) fn fetch_hint(name: &str) -> String {
-    format!("; run scripts/fetch-datasets.sh {name} (or set OUBLI_DATA_DIR)")
+    format!("; run `oubli data fetch {name}` (or scripts/fetch-datasets.sh {name}), or set OUBLI_DATA_DIR")
 }
 
 fn non_empty<'a>(path: &'a str, name: &str) -> Result<&'a Path, DataError> {
@@ -147,6 +194,45 @@ mod tests {
     }
 
     #[test]
+    fn a_csv_dataset_records_its_options_and_reloads_identically() {
+        let dir = TempDir::new();
+        let csv = dir.write(
+            "p.csv",
+            "who,x,y\na,1,p\nb,2,q\nc,3,p\nd,4,q\ne,5,p\nf,6,q\n",
+        );
+        let opts = LoadOptions {
+            csv: CsvOptions {
+                label: Some("y".into()),
+                owner: Some("who".into()),
+                test_fraction: 0.5,
+                ..CsvOptions::default()
+            },
+            ..LoadOptions::default()
+        };
+        let ds = load(&format!("csv:{}", csv.display()), &opts).unwrap();
+        let spec = ds.spec();
+        assert_eq!(spec.csv.as_ref(), Some(&opts.csv));
+        let json = serde_json::to_string(&spec).unwrap();
+        let back: DatasetSpec = serde_json::from_str(&json).unwrap();
+        let again = back.load(dir.path()).unwrap();
+        assert_eq!(again.train.ids, ds.train.ids);
+        assert_eq!(again.test.ids, ds.test.ids);
+        assert_eq!(again.train.owners, ds.train.owners);
+
+        let digits = load("digits", &LoadOptions::default()).unwrap().spec();
+        assert_eq!(
+            serde_json::to_string(&digits).unwrap(),
+            r#"{"name":"digits"}"#
+        );
+        let partial: CsvOptions = serde_json::from_str(r#"{"label":"y"}"#).unwrap();
+        assert_eq!(
+            partial.test_fraction, 0.2,
+            "absent fields take their defaults"
+        );
+        assert!(serde_json::from_str::<CsvOptions>(r#"{"lable":"y"}"#).is_err());
+    }
+
+    #[test]
     fn missing_fetched_dataset_says_how_to_fetch() {
         let dir = TempDir::new();
         let opts = LoadOptions {
@@ -159,12 +245,14 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.ends_with("run scripts/fetch-datasets.sh mnist (or set OUBLI_DATA_DIR)"),
+            err.ends_with(
+                "run `oubli data fetch mnist` (or scripts/fetch-datasets.sh mnist), or set OUBLI_DATA_DIR"
+            ),
             "{err}"
         );
         let err = load("adult", &opts).unwrap_err().to_string();
         assert!(
-            err.contains("adult/adult.data: file not found; run scripts/fetch-datasets.sh adult"),
+            err.contains("adult/adult.data: file not found; run `oubli data fetch adult`"),
             "{err}"
         );
     }

@@ -124,18 +124,51 @@ impl Table {
         })
     }
 
-    /// Index of the first column called `name`.
+    /// Index of the column called `name`. Every lookup by name (label, id, owner, group,
+    /// categorical and feature columns) goes through here, so a name that the header holds
+    /// twice is an error naming both positions rather than a silent pick of the first.
     pub(crate) fn column(&self, name: &str) -> Result<usize, DataError> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            DataError::at_line(
+        let at: Vec<usize> = (0..self.header.len())
+            .filter(|&i| self.header[i] == name)
+            .collect();
+        let line = self.header_line.max(1);
+        match at[..] {
+            [i] => Ok(i),
+            [] => Err(DataError::at_line(
                 &self.path,
-                self.header_line.max(1),
+                line,
                 format!(
                     "no column `{name}`; columns are: {}",
                     self.header.join(", ")
                 ),
-            )
-        })
+            )),
+            _ => {
+                let positions: Vec<String> = at.iter().map(|i| (i + 1).to_string()).collect();
+                Err(DataError::at_line(
+                    &self.path,
+                    line,
+                    format!(
+                        "column name `{name}` is repeated in the header, at positions {} \
+                         (1-based); rename all but one",
+                        positions.join(" and ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Renames every repeat of a header name `name.1`, `name.2`, … as pandas' `read_csv`
+    /// does, for published files whose analyses were written against that naming (COMPAS
+    /// repeats `decile_score` and `priors_count`). The first occurrence keeps its name.
+    pub(crate) fn suffix_repeated_names(&mut self) {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for h in &mut self.header {
+            let n = seen.entry(h.clone()).or_insert(0);
+            if *n > 0 {
+                *h = format!("{h}.{n}");
+            }
+            *n += 1;
+        }
     }
 
     /// The cell at `row`, `col`.
@@ -173,6 +206,25 @@ mod tests {
         assert_eq!(t.column("b").unwrap(), 1);
         let err = t.column("c").unwrap_err().to_string();
         assert_eq!(err, "t.csv:1: no column `c`; columns are: a, b");
+    }
+
+    #[test]
+    fn a_repeated_header_name_is_an_error_naming_both_positions() {
+        let t = parse("x,x,label\n1,2,a\n", &Format::default()).unwrap();
+        let err = t.column("x").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "t.csv:1: column name `x` is repeated in the header, at positions 1 and 2 (1-based); rename all but one"
+        );
+        assert_eq!(t.column("label").unwrap(), 2);
+    }
+
+    #[test]
+    fn repeats_can_be_suffixed_as_pandas_does() {
+        let mut t = parse("a,b,a,a\n1,2,3,4\n", &Format::default()).unwrap();
+        t.suffix_repeated_names();
+        assert_eq!(t.header, vec!["a", "b", "a.1", "a.2"]);
+        assert_eq!(t.column("a").unwrap(), 0);
     }
 
     #[test]

@@ -201,6 +201,7 @@ pub(crate) fn build(
         class_names,
         train: make_split(&train_rows)?,
         test: make_split(&test_rows)?,
+        csv: None,
     })
 }
 

@@ -108,6 +108,9 @@ pub(crate) fn load_adult(data_dir: &Path) -> Result<Dataset, DataError> {
 pub(crate) fn load_compas(data_dir: &Path) -> Result<Dataset, DataError> {
     let path = data_dir.join("compas").join("compas-scores-two-years.csv");
     let mut table = Table::read(&path, &Format::default(), &fetch_hint("compas"))?;
+    // The file repeats `decile_score` and `priors_count` (equal copies); ProPublica's pandas
+    // code reads the first of each, as `priors_count` does here.
+    table.suffix_repeated_names();
     propublica_filter(&mut table)?;
     let spec = Spec {
         name: "compas".into(),
@@ -188,7 +191,7 @@ mod tests {
         let dir = TempDir::new();
         let err = load_compas(dir.path()).unwrap_err();
         assert!(err.to_string().ends_with(
-            "file not found; run scripts/fetch-datasets.sh compas (or set OUBLI_DATA_DIR)"
+            "file not found; run `oubli data fetch compas` (or scripts/fetch-datasets.sh compas), or set OUBLI_DATA_DIR"
         ));
         let mut text = String::from("id,age,juv_fel_count,juv_misd_count,juv_other_count,priors_count,c_charge_degree,sex,race,days_b_screening_arrest,is_recid,score_text,two_year_recid\n");
         for i in 0..10 {

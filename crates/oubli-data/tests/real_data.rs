@@ -1,6 +1,7 @@
 //! Loads the real fetched datasets when they are present under the data directory
 //! (`$OUBLI_DATA_DIR`, else `data/` at the repository root) and skips, saying so, when they are
-//! not. `scripts/fetch-datasets.sh` provides them.
+//! not, except in CI (`CI` set), where a missing dataset fails the test: `.ci/run` fetches
+//! them all (`scripts/fetch-datasets.sh`) and must not pass by skipping.
 
 use oubli_data::{load, Dataset, LoadOptions, TEST_ID_OFFSET};
 use std::collections::{BTreeMap, HashSet};
@@ -17,10 +18,15 @@ fn data_dir() -> PathBuf {
 fn load_if_present(name: &str, files: &[&str]) -> Option<Dataset> {
     let dir = data_dir();
     if let Some(missing) = files.iter().find(|f| !dir.join(name).join(f).exists()) {
-        eprintln!(
-            "skipping {name}: {} is absent; run scripts/fetch-datasets.sh {name}",
+        let why = format!(
+            "{} is absent; run scripts/fetch-datasets.sh {name}",
             dir.join(name).join(missing).display()
         );
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name}: {why} (CI is set)"
+        );
+        eprintln!("skipping {name}: {why}");
         return None;
     }
     let opts = LoadOptions {

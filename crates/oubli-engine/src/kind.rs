@@ -159,6 +159,16 @@ impl AnyModel {
         }
     }
 
+    /// The dataset trained on, with the CSV options it was loaded with, so it can be
+    /// loaded again exactly as it was.
+    pub fn dataset_spec(&self) -> oubli_data::DatasetSpec {
+        match self {
+            Self::Single(m) => m.file.lineage.dataset_spec(),
+            Self::Sisa(m) => m.dataset_spec(),
+            Self::Certified(c) => c.file.meta.dataset_spec(),
+        }
+    }
+
     /// Lineage in one shape for every kind.
     pub fn lineage(&self) -> LineageView {
         let kind = self.kind();
@@ -242,7 +252,7 @@ impl AnyModel {
     /// Class probabilities, row-major `[n, classes]`, for `n` raw input rows.
     pub fn predict(&self, x: &[f32]) -> Result<Vec<f32>, EngineError> {
         let dim = self.input_dim();
-        if dim == 0 || x.len() % dim != 0 {
+        if dim == 0 || !x.len().is_multiple_of(dim) {
             return Err(EngineError::RaggedInput {
                 floats: x.len(),
                 dim,

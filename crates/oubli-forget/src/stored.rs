@@ -52,8 +52,9 @@ const HEADER_BYTES: usize = 8 + 4 + 8 + 8;
 /// Reading or writing a stored-updates file failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoredUpdatesError {
-    /// The file could not be read or written.
-    #[error("stored updates {path}: {source}")]
+    /// The file could not be read or written (the OS message is the source, not repeated
+    /// here).
+    #[error("stored updates {path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -315,6 +316,26 @@ impl TrainObserver for UpdateRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error and its sources joined by `: `, as the binary prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut parts = vec![e.to_string()];
+        let mut at = e.source();
+        while let Some(s) = at {
+            parts.push(s.to_string());
+            at = s.source();
+        }
+        parts.join(": ")
+    }
+
+    #[test]
+    fn an_os_error_appears_once_in_the_printed_chain() {
+        let e = StoredUpdatesError::Io {
+            path: "u.bin".into(),
+            source: std::io::Error::other("Is a directory"),
+        };
+        assert_eq!(chain(&e), "stored updates u.bin: Is a directory");
+    }
 
     fn sample() -> StoredUpdates {
         StoredUpdates {

@@ -27,7 +27,7 @@ fn retrain_matches_training_without_the_forget_set() {
     let mut excluded = s.dataset.clone();
     excluded.exclude(&s.forget.ids).unwrap();
     let (direct, _) =
-        oubli_model::train(&s.net, &excluded.train, &s.config, &mut oubli_model::Silent);
+        oubli_model::train(&s.net, &excluded.train, &s.config, &mut oubli_model::Silent).unwrap();
     assert_eq!(p.sha256(), direct.sha256());
     assert!(stats.sample_gradients > 0);
     passes_class_check(&s, &p).unwrap();

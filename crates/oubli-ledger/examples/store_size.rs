@@ -37,6 +37,7 @@ fn main() {
         class_names: (0..10).map(|c| c.to_string()).collect(),
         train: split(60_000, 0, true),
         test: split(10_000, 1_000_000, false),
+        csv: None,
     };
     let t = Instant::now();
     let store = Store::init(&dir, &ds, StoreOptions::default()).unwrap();

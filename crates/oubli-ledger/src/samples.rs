@@ -17,6 +17,10 @@ struct DatasetMeta {
     class_names: Vec<String>,
     train: SplitMeta,
     test: SplitMeta,
+    /// The CSV options the data was read with, so models trained from the store record
+    /// them and can be evaluated against the original file later.
+    #[serde(default)]
+    csv: Option<oubli_data::CsvOptions>,
 }
 
 /// What a split needs besides its rows: an empty split must still come back with its
@@ -83,6 +87,7 @@ pub(crate) fn insert_dataset(tx: &Transaction<'_>, ds: &Dataset) -> Result<(), L
         class_names: ds.class_names.clone(),
         train: split_meta(&ds.train),
         test: split_meta(&ds.test),
+        csv: ds.csv.clone(),
     };
     set_meta(tx, "dataset", &serde_json::to_value(&meta)?)?;
     let mut stmt = tx.prepare(
@@ -167,6 +172,7 @@ impl Store {
             class_names: meta.class_names,
             train,
             test,
+            csv: meta.csv,
         })
     }
 

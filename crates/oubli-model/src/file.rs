@@ -32,6 +32,11 @@ pub struct Lineage {
     pub train_config: serde_json::Value,
     /// Dataset name the model was trained on.
     pub dataset: String,
+    /// The CSV options it was loaded with (`csv:PATH` only), so later commands reload the
+    /// same columns and split without repeating them. Absent from files written before
+    /// oubli recorded them, and for other datasets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_options: Option<oubli_data::CsvOptions>,
     /// `oubli_data::fingerprint` of the sample ids trained on (after every deletion).
     pub trained_ids_fingerprint: String,
     /// How many training samples that is.
@@ -96,6 +101,19 @@ const KEYS: [&str; 13] = [
     "created_at",
     "weights_sha256",
 ];
+
+/// The optional key of [`Lineage::dataset_options`].
+const DATASET_OPTIONS_KEY: &str = "dataset_options";
+
+impl Lineage {
+    /// The dataset the model was trained on, with its recorded options.
+    pub fn dataset_spec(&self) -> oubli_data::DatasetSpec {
+        oubli_data::DatasetSpec {
+            name: self.dataset.clone(),
+            csv: self.dataset_options.clone(),
+        }
+    }
+}
 
 impl ModelFile {
     /// Serialises to safetensors bytes.
@@ -170,6 +188,11 @@ impl ModelFile {
             return Err(bad(path, "no oubli metadata: not a model written by oubli"));
         }
         let mut obj = serde_json::Map::new();
+        if let Some(raw) = meta.get(DATASET_OPTIONS_KEY) {
+            let value = serde_json::from_str(raw)
+                .map_err(|e| bad(path, format!("metadata `{DATASET_OPTIONS_KEY}`: {e}")))?;
+            obj.insert(DATASET_OPTIONS_KEY.to_string(), value);
+        }
         for key in KEYS.iter().chain(&["extra"]) {
             let raw = meta
                 .get(*key)

@@ -60,8 +60,9 @@ pub fn fit(
             "no training sample left to train on".into(),
         ));
     }
+    crate::memory::check_training_memory(&spec, config, 1, crate::memory::available_memory())?;
     let net = Network::new(spec.clone())?;
-    let (params, stats) = train(&net, &dataset.train, config, observer);
+    let (params, stats) = train(&net, &dataset.train, config, observer)?;
     let train_eval = evaluate(&net, &params, &dataset.train);
     let test_eval = evaluate(&net, &params, &dataset.test);
     let sha = params.sha256();
@@ -70,6 +71,7 @@ pub fn fit(
         spec: spec.clone(),
         train_config: serde_json::to_value(config.inner()).expect("config serialises"),
         dataset: dataset.name.clone(),
+        dataset_options: dataset.csv.clone(),
         trained_ids_fingerprint: fingerprint(&dataset.train.ids),
         trained_samples: dataset.train.len(),
         parent_sha256: None,

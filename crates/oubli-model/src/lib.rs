@@ -9,6 +9,7 @@ mod error;
 mod eval;
 pub mod file;
 mod fit;
+pub mod memory;
 mod network;
 pub mod optim;
 mod params;
@@ -25,4 +26,5 @@ pub use params::Params;
 pub use spec::{Arch, ModelSpec, ParamShape};
 pub use train::{
     gather_rows, one_hot, train, train_from, Silent, StepRecord, TrainObserver, TrainStats,
+    DIVERGENCE_FACTOR,
 };

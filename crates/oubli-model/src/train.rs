@@ -4,6 +4,7 @@ use crate::config::{derive_seed, ValidTrainConfig};
 use crate::network::Network;
 use crate::optim::OptimizerState;
 use crate::params::Params;
+use crate::ModelError;
 use oubli_data::{SampleId, Split};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -79,17 +80,67 @@ pub fn gather_rows(split: &Split, indices: &[usize]) -> Vec<f32> {
     x
 }
 
+/// An epoch whose mean loss exceeds this many times the reference loss (see
+/// [`DivergenceGuard`]) has diverged: cross-entropy that large means the true class gets a
+/// probability below e^-(1000 ln K), which no converging run passes through.
+pub const DIVERGENCE_FACTOR: f32 = 1e3;
+
+/// Stops a run whose loss is non-finite or has exploded. The reference is the larger of the
+/// first step's loss and ln K (the loss of a uniform prediction), so a run continued from
+/// an already small loss (SISA stages, fine-tuning) is not stopped for a harmless rise.
+struct DivergenceGuard {
+    floor: f32,
+    reference: Option<f32>,
+    lr: f64,
+}
+
+impl DivergenceGuard {
+    fn new(num_classes: usize, lr: f64) -> Self {
+        Self {
+            floor: (num_classes.max(2) as f32).ln(),
+            reference: None,
+            lr,
+        }
+    }
+
+    fn check_step(&mut self, epoch: usize, loss: f32) -> Result<(), ModelError> {
+        if !loss.is_finite() {
+            return Err(self.diverged(epoch, loss));
+        }
+        self.reference.get_or_insert(loss.max(self.floor));
+        Ok(())
+    }
+
+    fn check_epoch(&self, epoch: usize, mean: f32) -> Result<(), ModelError> {
+        match self.reference {
+            Some(r) if !mean.is_finite() || mean > DIVERGENCE_FACTOR * r => {
+                Err(self.diverged(epoch, mean))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn diverged(&self, epoch: usize, loss: f32) -> ModelError {
+        ModelError::Diverged {
+            epoch: epoch + 1,
+            loss,
+            reference: self.reference.unwrap_or(self.floor),
+            lr: self.lr,
+        }
+    }
+}
+
 /// Trains from scratch: parameters initialised from `config.seed`, then [`train_from`].
 pub fn train(
     net: &Network,
     data: &Split,
     config: &ValidTrainConfig,
     observer: &mut dyn TrainObserver,
-) -> (Params, TrainStats) {
+) -> Result<(Params, TrainStats), ModelError> {
     let mut params = Params::init(net.spec(), derive_seed(config.seed, "init", 0));
     let mut state = OptimizerState::new(config.optimizer, params.len(), config.momentum as f32);
-    let stats = train_from(net, &mut params, &mut state, data, config, 0, observer);
-    (params, stats)
+    let stats = train_from(net, &mut params, &mut state, data, config, 0, observer)?;
+    Ok((params, stats))
 }
 
 /// Continues training `params` with optimiser `state` on `data` for `config.epochs` epochs.
@@ -97,6 +148,11 @@ pub fn train(
 /// Shuffling uses a stream derived only from `(config.seed, shuffle_stream)`, so the same
 /// parameters, state, data and config always give the same run, bit for bit: the property
 /// the exactness proof of SISA unlearning rests on.
+///
+/// # Errors
+/// [`ModelError::Diverged`] as soon as a batch loss is non-finite, or after an epoch whose
+/// mean loss is over [`DIVERGENCE_FACTOR`] times the first step's (or ln K, if larger):
+/// the weights would be garbage, so no model is returned.
 pub fn train_from(
     net: &Network,
     params: &mut Params,
@@ -105,12 +161,13 @@ pub fn train_from(
     config: &ValidTrainConfig,
     shuffle_stream: u64,
     observer: &mut dyn TrainObserver,
-) -> TrainStats {
+) -> Result<TrainStats, ModelError> {
     let start = Instant::now();
     let k = net.spec().num_classes;
     let n = data.len();
     let batches_per_epoch = n.div_ceil(config.batch_size);
-    let total = batches_per_epoch * config.epochs;
+    // Saturating: `epochs` can be any usize a user typed; the run stops long before.
+    let total = batches_per_epoch.saturating_mul(config.epochs);
     let decay_mask = params.weight_mask();
     let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(config.seed, "shuffle", shuffle_stream));
     let mut order: Vec<usize> = (0..n).collect();
@@ -123,6 +180,7 @@ pub fn train_from(
     observer.on_start(total);
     let mut before = Vec::new();
     let keep_before = observer.wants_parameters();
+    let mut guard = DivergenceGuard::new(k, config.lr);
     for epoch in 0..config.epochs {
         order.sort_unstable();
         order.shuffle(&mut rng);
@@ -157,11 +215,13 @@ pub fn train_from(
             loss_sum += f64::from(loss) * batch.len() as f64;
             stats.steps += 1;
             stats.sample_gradients += batch.len() as u64;
+            guard.check_step(epoch, loss)?;
         }
         let mean = (loss_sum / n.max(1) as f64) as f32;
         stats.epoch_losses.push(mean);
         observer.on_epoch(epoch, mean);
+        guard.check_epoch(epoch, mean)?;
     }
     stats.seconds = start.elapsed().as_secs_f64();
-    stats
+    Ok(stats)
 }

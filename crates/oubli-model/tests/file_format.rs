@@ -112,3 +112,34 @@ fn round_trip_and_corruption_detection() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn csv_options_round_trip_and_files_without_them_still_load() {
+    let mut model = trained("logreg");
+    assert_eq!(
+        model.lineage.dataset_options, None,
+        "digits has no CSV options"
+    );
+    let bytes = model.to_bytes().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains("dataset_options"),
+        "nothing is recorded for a non-CSV dataset, as in older files"
+    );
+    let back = ModelFile::from_bytes(&bytes, Path::new("old.safetensors")).unwrap();
+    assert_eq!(back.lineage.dataset_spec().csv, None);
+
+    let options = oubli_data::CsvOptions {
+        label: Some("outcome".into()),
+        owner: Some("who".into()),
+        groups: vec!["sex".into()],
+        test_fraction: 0.3,
+        ..oubli_data::CsvOptions::default()
+    };
+    model.lineage.dataset = "csv:people.csv".into();
+    model.lineage.dataset_options = Some(options.clone());
+    let bytes = model.to_bytes().unwrap();
+    let back = ModelFile::from_bytes(&bytes, Path::new("m.safetensors")).unwrap();
+    let spec = back.lineage.dataset_spec();
+    assert_eq!(spec.name, "csv:people.csv");
+    assert_eq!(spec.csv, Some(options));
+}

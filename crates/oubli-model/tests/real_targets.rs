@@ -1,5 +1,6 @@
 //! The accuracy targets that show training is real, on the fetched datasets. Each test
-//! skips (with a message) when its data is absent; `.ci/run` fetches it.
+//! skips (with a message) when its data is absent, except in CI (`CI` set), where it fails;
+//! `.ci/run` fetches the data first.
 
 use oubli_data::{load, LoadOptions};
 use oubli_model::{fit, ModelSpec, Silent, TrainConfig};
@@ -18,6 +19,8 @@ fn accuracy(name: &str, arch: &str, epochs: usize) -> Option<f64> {
     let ds = match load(name, &opts) {
         Ok(ds) => ds,
         Err(e) => {
+            // In CI (`CI` set) the data is fetched first: a missing dataset is a failure there.
+            assert!(std::env::var_os("CI").is_none(), "{name}: {e} (CI is set)");
             eprintln!("skipping {name}: {e} (run scripts/fetch-datasets.sh {name})");
             return None;
         }

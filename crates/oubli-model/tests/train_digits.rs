@@ -84,3 +84,35 @@ fn cnn_trains_on_digits() {
         report.test_accuracy
     );
 }
+
+#[test]
+fn a_learning_rate_of_a_million_is_stopped_as_divergence_naming_the_epoch() {
+    let ds = digits();
+    let spec = ModelSpec::by_name("mlp", ds.shape.clone(), ds.num_classes).unwrap();
+    let config = TrainConfig {
+        epochs: 3,
+        lr: 1e6,
+        ..TrainConfig::default()
+    }
+    .validate()
+    .unwrap();
+    let err = fit(&ds, spec, &config, &mut Silent).unwrap_err();
+    let oubli_model::ModelError::Diverged {
+        epoch,
+        loss,
+        reference,
+        lr,
+    } = err
+    else {
+        panic!("expected divergence, got {err}")
+    };
+    assert_eq!((epoch, lr), (1, 1e6));
+    assert!(
+        !loss.is_finite() || loss > oubli_model::DIVERGENCE_FACTOR * reference,
+        "{loss} vs {reference}"
+    );
+    assert!(
+        err.to_string().contains("try one 10 to 100 times smaller"),
+        "{err}"
+    );
+}

@@ -41,8 +41,8 @@ pub enum SisaError {
     /// A forget request naming a sample removed by an earlier request.
     #[error("sample id {0} was already forgotten by an earlier request")]
     AlreadyForgotten(SampleId),
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed (the OS message is the source, not repeated here).
+    #[error("{path}")]
     Io {
         /// The file.
         path: String,
@@ -96,5 +96,30 @@ impl SisaError {
             path: path.display().to_string(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error and its sources joined by `: `, as the binary prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut parts = vec![e.to_string()];
+        let mut at = e.source();
+        while let Some(s) = at {
+            parts.push(s.to_string());
+            at = s.source();
+        }
+        parts.join(": ")
+    }
+
+    #[test]
+    fn an_os_error_appears_once_in_the_printed_chain() {
+        let e = SisaError::io(
+            std::path::Path::new("e.sisa"),
+            std::io::Error::other("Is a directory"),
+        );
+        assert_eq!(chain(&e), "e.sisa: Is a directory");
     }
 }

@@ -290,6 +290,7 @@ impl SisaModel {
             config,
             train_config: train_config.validate()?,
             dataset: lineage.dataset,
+            dataset_options: lineage.dataset_options,
             shards,
             removed_ids: sisa.removed_ids,
             trained_ids_fingerprint: lineage.trained_ids_fingerprint,

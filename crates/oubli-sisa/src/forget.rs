@@ -135,7 +135,7 @@ impl SisaModel {
                 config.slices,
                 stages,
                 &self.train_config,
-            );
+            )?;
             steps += cost.steps;
             whole_shard += (0..config.slices)
                 .map(|r| epochs * after.stage(s, r).len() as u64)

@@ -4,7 +4,7 @@ use crate::assign::Layout;
 use crate::config::{Aggregation, SisaConfig};
 use crate::shard::{train_stages, Shard};
 use crate::SisaError;
-use oubli_data::{fingerprint, Dataset, SampleId, Split};
+use oubli_data::{fingerprint, CsvOptions, Dataset, DatasetSpec, SampleId, Split};
 use oubli_model::file::{now_rfc3339, Lineage, FORMAT_VERSION};
 use oubli_model::{Evaluation, ModelSpec, Network, Outputs, ParamShape, Params, ValidTrainConfig};
 use serde::Serialize;
@@ -24,6 +24,8 @@ pub struct SisaModel {
     pub(crate) config: SisaConfig,
     pub(crate) train_config: ValidTrainConfig,
     pub(crate) dataset: String,
+    /// The CSV options the dataset was loaded with (`csv:PATH` only).
+    pub(crate) dataset_options: Option<CsvOptions>,
     pub(crate) shards: Vec<Shard>,
     /// Sorted, unique ids removed so far over the whole lineage.
     pub(crate) removed_ids: Vec<SampleId>,
@@ -84,6 +86,8 @@ impl SisaModel {
     ) -> Result<(Self, SisaTrainReport), SisaError> {
         config.validate()?;
         check_fit(&spec, &dataset.train, &dataset.name)?;
+        let available = oubli_model::memory::available_memory();
+        oubli_model::memory::check_training_memory(&spec, train_config, config.shards, available)?;
         let net = Network::new(spec)?;
         let start = Instant::now();
         let data = &dataset.train;
@@ -101,7 +105,7 @@ impl SisaModel {
                 config.slices,
                 &mut stages,
                 train_config,
-            );
+            )?;
             steps += cost.steps;
             sample_gradients += cost.sample_gradients;
             shards.push(Shard { stages });
@@ -121,6 +125,7 @@ impl SisaModel {
             config,
             train_config: train_config.clone(),
             dataset: dataset.name.clone(),
+            dataset_options: dataset.csv.clone(),
             shards,
             removed_ids: Vec::new(),
             trained_ids_fingerprint: fingerprint(&data.ids),
@@ -155,6 +160,14 @@ impl SisaModel {
     /// Name of the dataset trained on.
     pub fn dataset(&self) -> &str {
         &self.dataset
+    }
+
+    /// The dataset trained on, with the options it was loaded with.
+    pub fn dataset_spec(&self) -> DatasetSpec {
+        DatasetSpec {
+            name: self.dataset.clone(),
+            csv: self.dataset_options.clone(),
+        }
     }
 
     /// The constituents, in shard order.
@@ -267,6 +280,7 @@ impl SisaModel {
             spec: self.spec().clone(),
             train_config: serde_json::to_value(self.train_config.inner()).expect("serialises"),
             dataset: self.dataset.clone(),
+            dataset_options: self.dataset_options.clone(),
             trained_ids_fingerprint: self.trained_ids_fingerprint.clone(),
             trained_samples: self.trained_samples(),
             parent_sha256: self.parent_sha256.clone(),

@@ -85,7 +85,7 @@ pub(crate) fn train_stages(
     slices: usize,
     stages: &mut Vec<Checkpoint>,
     config: &ValidTrainConfig,
-) -> StageCost {
+) -> Result<StageCost, oubli_model::ModelError> {
     let (mut params, mut state) = match from {
         0 => {
             let seed = derive_seed(config.seed, "sisa-init", shard as u64);
@@ -111,7 +111,7 @@ pub(crate) fn train_stages(
             config,
             stream,
             &mut Silent,
-        );
+        )?;
         cost.sample_gradients += stats.sample_gradients;
         cost.steps += stats.steps;
         stages.push(Checkpoint {
@@ -121,5 +121,5 @@ pub(crate) fn train_stages(
             ids_fingerprint: data.fingerprint(),
         });
     }
-    cost
+    Ok(cost)
 }

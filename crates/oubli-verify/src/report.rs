@@ -18,10 +18,10 @@ use crate::verdict::{decide, AttackEvidence, Evidence, SetAccuracies, Verdict, V
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The JSON could not be produced or parsed.
-    #[error("report JSON: {0}")]
+    #[error("report JSON")]
     Json(#[from] serde_json::Error),
     /// A file could not be written.
-    #[error("writing report: {0}")]
+    #[error("writing report")]
     Io(#[from] std::io::Error),
 }
 
@@ -242,6 +242,23 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error and its sources joined by `: `, as the binary prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut parts = vec![e.to_string()];
+        let mut at = e.source();
+        while let Some(s) = at {
+            parts.push(s.to_string());
+            at = s.source();
+        }
+        parts.join(": ")
+    }
+
+    #[test]
+    fn an_os_error_appears_once_in_the_printed_chain() {
+        let e = ReportError::from(std::io::Error::other("Is a directory"));
+        assert_eq!(chain(&e), "writing report: Is a directory");
+    }
 
     #[test]
     fn average_gap_hand_value() {

@@ -64,7 +64,7 @@ impl Policy {
         if self.batch_max == 0 {
             return bad("batch_max must be at least 1");
         }
-        if !(self.retrain_every_hours > 0.0) {
+        if self.retrain_every_hours.is_nan() || self.retrain_every_hours <= 0.0 {
             return bad("retrain_every_hours must be positive");
         }
         if !(0.0..=1.0).contains(&self.max_test_accuracy_drop) {

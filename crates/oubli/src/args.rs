@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use oubli_data::{
-    load, read_id_list, read_owner_list, CsvOptions, Dataset, LoadOptions, Selection,
+    default_data_dir, read_id_list, read_owner_list, CsvOptions, Dataset, DatasetSpec, Selection,
 };
 use std::path::PathBuf;
 
@@ -13,7 +13,8 @@ pub struct DatasetArgs {
     /// digits (embedded, default), mnist, fashion-mnist, adult, compas, csv:PATH or idx:DIR.
     #[arg(long)]
     pub dataset: Option<String>,
-    /// Where fetched datasets live [default: $OUBLI_DATA_DIR or ./data].
+    /// Where fetched datasets live [default: $OUBLI_DATA_DIR, else ./data if it exists, else
+    /// $XDG_CACHE_HOME/oubli/data or ~/.cache/oubli/data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// CSV: the label column.
@@ -40,24 +41,59 @@ pub struct DatasetArgs {
 }
 
 impl DatasetArgs {
-    /// Loads the dataset (`fallback` when --dataset was not given).
+    /// Loads the dataset of a command without a model (`fallback` when --dataset was not
+    /// given).
     pub fn load(&self, fallback: &str) -> anyhow::Result<Dataset> {
-        let name = self.dataset.clone().unwrap_or_else(|| fallback.to_string());
-        let mut opts = LoadOptions::default();
-        if let Some(dir) = &self.data_dir {
-            opts.data_dir = dir.clone();
+        self.load_recorded(&DatasetSpec {
+            name: fallback.to_string(),
+            csv: None,
+        })
+    }
+
+    /// Loads the dataset a model records (`recorded`, from its lineage), with every flag
+    /// given overriding the recorded value: the one place where "flags, else lineage" is
+    /// decided, so a CSV model is evaluated, forgotten and verified on the columns and split
+    /// it was trained on without repeating --label, --owner, --test-fraction, ….
+    pub fn load_recorded(&self, recorded: &DatasetSpec) -> anyhow::Result<Dataset> {
+        let spec = self.over(recorded);
+        let data_dir = self.data_dir.clone().unwrap_or_else(default_data_dir);
+        let name = &spec.name;
+        spec.load(&data_dir)
+            .with_context(|| format!("loading dataset `{name}`"))
+    }
+
+    /// `recorded` with the given flags replacing its fields (the CSV flags apply to
+    /// `csv:PATH` only, as `load` ignores them elsewhere).
+    fn over(&self, recorded: &DatasetSpec) -> DatasetSpec {
+        let name = self
+            .dataset
+            .clone()
+            .unwrap_or_else(|| recorded.name.clone());
+        if !name.starts_with("csv:") {
+            return DatasetSpec { name, csv: None };
         }
-        opts.csv = CsvOptions {
-            label: self.label.clone(),
-            id: self.id_column.clone(),
-            owner: self.owner.clone(),
-            groups: self.group.clone(),
-            categorical: self.categorical.clone(),
-            test: self.test.clone(),
-            test_fraction: self.test_fraction.unwrap_or(opts.csv.test_fraction),
-            ..opts.csv
+        let base = recorded.csv.clone().unwrap_or_default();
+        let or_base = |given: &Vec<String>, base: Vec<String>| {
+            if given.is_empty() {
+                base
+            } else {
+                given.clone()
+            }
         };
-        load(&name, &opts).with_context(|| format!("loading dataset `{name}`"))
+        let csv = CsvOptions {
+            label: self.label.clone().or(base.label),
+            id: self.id_column.clone().or(base.id),
+            owner: self.owner.clone().or(base.owner),
+            groups: or_base(&self.group, base.groups),
+            categorical: or_base(&self.categorical, base.categorical),
+            test: self.test.clone().or(base.test),
+            test_fraction: self.test_fraction.unwrap_or(base.test_fraction),
+            seed: base.seed,
+        };
+        DatasetSpec {
+            name,
+            csv: Some(csv),
+        }
     }
 }
 

@@ -77,10 +77,12 @@ fn start(dir: &Path, port: u16) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("oubli serve starts");
+    // Owned at once, so a panic below still kills the child.
+    let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Ok((200, _)) = http(port, "GET", "/v1/health", None) {
-            return Server(child);
+            return server;
         }
         std::thread::sleep(Duration::from_millis(20));
     }

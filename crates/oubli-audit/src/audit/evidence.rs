@@ -111,7 +111,7 @@ impl OraclePlan<'_> {
                 ..self.train_config.inner().clone()
             }
             .validate()?;
-            let (params, _) = train(self.net, self.retain, &config, &mut Silent);
+            let (params, _) = train(self.net, self.retain, &config, &mut Silent)?;
             let outputs = ModelOutputs::compute(self.net, &params, &self.sets);
             let mut attacks = outputs.attacks(self.config.seed);
             if let Some(s) = self.shadows {

@@ -58,7 +58,8 @@ pub fn independent_retrain(
         &retain,
         &config.clone().validate().unwrap(),
         &mut Silent,
-    );
+    )
+    .unwrap();
     let mut lineage = original.lineage.clone();
     lineage.method = "retrain".into();
     lineage.train_config = serde_json::to_value(&config).unwrap();

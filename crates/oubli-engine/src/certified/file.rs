@@ -41,6 +41,9 @@ pub struct CertifiedMeta {
     pub format_version: u32,
     /// Dataset name trained on.
     pub dataset: String,
+    /// The CSV options it was loaded with (`csv:PATH` only; absent from older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_options: Option<oubli_data::CsvOptions>,
     /// `oubli_data::fingerprint` of the sample ids currently trained on.
     pub trained_ids_fingerprint: String,
     /// Sample ids removed over the whole lineage (`--exclude-ids` at training included),
@@ -120,6 +123,16 @@ fn header(path: &Path) -> Option<Value> {
 /// True when `path` is a certified-removal model file (reads the header only).
 pub fn is_certified_file(path: &Path) -> bool {
     header(path).is_some_and(|h| h["__metadata__"]["format"] == FORMAT)
+}
+
+impl CertifiedMeta {
+    /// The dataset trained on, with its recorded options.
+    pub fn dataset_spec(&self) -> oubli_data::DatasetSpec {
+        oubli_data::DatasetSpec {
+            name: self.dataset.clone(),
+            csv: self.dataset_options.clone(),
+        }
+    }
 }
 
 impl CertifiedFile {
@@ -264,6 +277,7 @@ mod tests {
             meta: CertifiedMeta {
                 format_version: FORMAT_VERSION,
                 dataset: "123".into(),
+                dataset_options: None,
                 trained_ids_fingerprint: fingerprint(&[1, 2]),
                 removed_ids: vec![9],
                 removed_ids_fingerprint: String::new(),

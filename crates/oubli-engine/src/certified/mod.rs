@@ -164,6 +164,7 @@ pub fn train(
         meta: CertifiedMeta {
             format_version: FORMAT_VERSION,
             dataset: dataset.name.clone(),
+            dataset_options: dataset.csv.clone(),
             trained_ids_fingerprint: fingerprint(&t.ids),
             removed_ids: excluded.to_vec(),
             removed_ids_fingerprint: fingerprint(excluded),

@@ -37,7 +37,7 @@ impl Unlearner for Retrain {
             ctx.retain,
             ctx.train_config,
             &mut oubli_model::Silent,
-        );
+        )?;
         let stats = UnlearnStats {
             seconds: train.seconds,
             epochs: ctx.train_config.epochs,

@@ -54,6 +54,7 @@ pub fn marked_dataset(n: u32, owners: u32) -> Dataset {
         class_names: vec!["even".into(), "odd".into()],
         train,
         test,
+        csv: None,
     }
 }
 

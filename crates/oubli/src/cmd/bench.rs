@@ -7,7 +7,6 @@ use clap::Args;
 use oubli_audit::AuditConfig;
 use oubli_bench::{run_matrix, summarise_all, BenchConfig, RunRecord, Scenario};
 use oubli_model::TrainConfig;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Arguments of `oubli bench`.
@@ -96,7 +95,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
         train,
         audit,
     };
-    let verbose = std::io::stderr().is_terminal() || !a.json;
+    let verbose = crate::progress::logs_enabled();
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     // The files are rewritten after every seed, so a long matrix that is stopped (or
     // fails) part-way still leaves the seeds it finished.

@@ -4,7 +4,8 @@ use crate::args::DatasetArgs;
 use crate::output::json;
 use anyhow::Context;
 use clap::Subcommand;
-use std::path::PathBuf;
+use oubli_data::default_data_dir;
+use std::path::{Path, PathBuf};
 
 /// `oubli data` subcommands.
 #[derive(Subcommand, Debug)]
@@ -13,6 +14,10 @@ pub enum DataCommand {
     Fetch {
         /// mnist, fashion-mnist, adult, compas [default: all].
         names: Vec<String>,
+        /// Where to put them [default: $OUBLI_DATA_DIR, else ./data if it exists, else
+        /// $XDG_CACHE_HOME/oubli/data or ~/.cache/oubli/data]; loading looks there too.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Sizes, classes, owners and group attributes of a dataset.
     Info {
@@ -26,32 +31,33 @@ pub enum DataCommand {
     },
 }
 
-/// The fetch script: beside the binary's source tree, or under $OUBLI_HOME.
-fn fetch_script() -> anyhow::Result<PathBuf> {
-    let candidates = [
-        std::env::var_os("OUBLI_HOME").map(|h| PathBuf::from(h).join("scripts/fetch-datasets.sh")),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-datasets.sh")),
-        Some(PathBuf::from("scripts/fetch-datasets.sh")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.is_file())
-        .context(
-            "scripts/fetch-datasets.sh not found: run from the oubli checkout or set OUBLI_HOME",
-        )
+/// The fetch script and its checksum list, embedded so that an installed binary fetches
+/// without the checkout.
+const FETCH_SCRIPT: &str = include_str!("../../../../scripts/fetch-datasets.sh");
+const DATASET_SUMS: &str = include_str!("../../../../scripts/datasets.sha256");
+
+/// Runs the embedded fetch script for `names` into `data_dir`; the script's exit status.
+fn fetch(names: &[String], data_dir: &Path) -> anyhow::Result<i32> {
+    let tmp = tempfile::tempdir().context("creating a temporary directory for the fetch script")?;
+    let script = tmp.path().join("fetch-datasets.sh");
+    let sums = tmp.path().join("datasets.sha256");
+    std::fs::write(&script, FETCH_SCRIPT).context("writing the fetch script")?;
+    std::fs::write(&sums, DATASET_SUMS).context("writing the checksum list")?;
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .args(names)
+        .env("OUBLI_DATA_DIR", data_dir)
+        .env("OUBLI_DATASET_SUMS", &sums)
+        .status()
+        .context("running the fetch script with bash")?;
+    Ok(if status.success() { 0 } else { 1 })
 }
 
 /// Runs `oubli data`.
 pub fn run(c: DataCommand) -> anyhow::Result<i32> {
     match c {
-        DataCommand::Fetch { names } => {
-            let status = std::process::Command::new("bash")
-                .arg(fetch_script()?)
-                .args(&names)
-                .status()
-                .context("running the fetch script")?;
-            Ok(if status.success() { 0 } else { 1 })
+        DataCommand::Fetch { names, data_dir } => {
+            fetch(&names, &data_dir.unwrap_or_else(default_data_dir))
         }
         DataCommand::Info {
             name,

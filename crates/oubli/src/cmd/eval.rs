@@ -33,9 +33,9 @@ pub struct EvalArgs {
 /// Runs `oubli eval`: the test split by default, a training subset with a filter.
 pub fn run(a: EvalArgs) -> anyhow::Result<i32> {
     let model = AnyModel::load(&a.model)?;
-    // The split options must reproduce the model's own split: other options would put
+    // The recorded options reproduce the model's own split; other options would put
     // training rows into "test" and report a wrong accuracy with exit 0.
-    let dataset = model.training_data(&a.data.load(model.dataset())?)?;
+    let dataset = model.training_data(&a.data.load_recorded(&model.dataset_spec())?)?;
     let mut selection = Selection {
         classes: a.classes.clone(),
         ..Selection::default()

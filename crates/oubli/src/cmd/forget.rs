@@ -63,7 +63,7 @@ fn hint(e: &EngineError) -> Option<&'static str> {
 pub fn run(a: ForgetArgs) -> anyhow::Result<i32> {
     check_output_file(&a.out)?;
     let model = AnyModel::load(&a.model)?;
-    let dataset = a.data.load(model.dataset())?;
+    let dataset = a.data.load_recorded(&model.dataset_spec())?;
     let request = DeletionRequest {
         selection: a.spec.selection()?,
         method: a.method.clone(),

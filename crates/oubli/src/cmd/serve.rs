@@ -45,7 +45,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<i32> {
             .validate()?,
         None => Policy::default(),
     };
-    if !(a.deletions_per_second > 0.0) {
+    if a.deletions_per_second.is_nan() || a.deletions_per_second <= 0.0 {
         anyhow::bail!("--deletions-per-second must be positive");
     }
     let store = if a.store.join(oubli_ledger::DB_FILE).exists() {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 #[derive(Subcommand, Debug)]
 pub enum StoreCommand {
     /// Create a store: copy the dataset into it and train its first model from the store.
-    Init(InitArgs),
+    Init(Box<InitArgs>),
     /// Requests by status, models, the audit chain's length and head.
     Status(DirArgs),
     /// Everything but the training data, as JSON (requests, models, tombstones, audit log).
@@ -47,7 +47,7 @@ pub struct DirArgs {
 /// Runs `oubli store …`.
 pub fn run(c: StoreCommand) -> anyhow::Result<i32> {
     match c {
-        StoreCommand::Init(a) => init(a),
+        StoreCommand::Init(a) => init(*a),
         StoreCommand::Status(a) => {
             json(&Store::open(&a.dir)?.status()?)?;
             Ok(0)

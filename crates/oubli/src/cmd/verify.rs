@@ -11,7 +11,6 @@ use oubli_bench::{summarise_attacks, AttackRecord, Stat};
 use oubli_model::file::ModelFile;
 use oubli_verify::{Report, Verdict};
 use serde_json::json;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Arguments of `oubli verify`.
@@ -84,7 +83,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
         check_compatible(&original, m, "retrained")
             .with_context(|| format!("--retrained {}", path.display()))?;
     }
-    let dataset = a.data.load(&original.lineage.dataset)?;
+    let dataset = a.data.load_recorded(&original.lineage.dataset_spec())?;
     let selection = a.spec.selection()?;
     let mut config: AuditConfig = match read_toml(&a.config)? {
         Some(v) => serde_json::from_value(v).context("audit config")?,
@@ -99,7 +98,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
     if a.challenge_runs > 0 && a.method.is_none() {
         anyhow::bail!("--challenge-runs needs --method (the method to rerun)");
     }
-    let verbose = std::io::stderr().is_terminal() || !a.json;
+    let verbose = crate::progress::logs_enabled();
     let mut progress = |msg: &str| {
         if verbose {
             eprintln!("verify: {msg}");
