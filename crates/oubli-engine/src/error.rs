@@ -45,7 +45,7 @@ pub enum EngineError {
     SelectsEverything(usize),
     /// The dataset given is not the one the model was trained on (other split options,
     /// another file, or samples missing).
-    #[error("dataset `{dataset}` minus the model's {removed} removed ids ({samples} samples, fingerprint {found}) is not what the model was trained on (fingerprint {expected}): load it with the options the model was trained with")]
+    #[error("dataset `{dataset}` minus the model's {removed} removed ids ({samples} samples, fingerprint {found}) does not hold the samples this model was trained on (fingerprint {expected}): load it with the dataset and options the model records")]
     NotTrainedOn {
         /// Dataset name.
         dataset: String,

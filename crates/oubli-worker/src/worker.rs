@@ -60,10 +60,19 @@ pub struct Worker<'a> {
 /// Loads the store's active model, refusing a missing or altered file and falling back to
 /// the last good version (the refused one is marked rejected, with the reason).
 pub fn load_active(store: &Store) -> Result<(AnyModel, i64), WorkerError> {
+    let mut refused = Vec::new();
     loop {
-        let Some(v) = store.active_model()?.or(store.last_good()?) else {
+        // A rejected version stays marked active until another is activated: skip it.
+        let active = store
+            .active_model()?
+            .filter(|v| v.rejected_reason.is_none());
+        let Some(v) = active.or(store.last_good()?) else {
             return Err(WorkerError::NoActiveModel);
         };
+        if refused.contains(&v.version) {
+            // Cannot happen while last_good skips rejected versions; never loop on it.
+            return Err(WorkerError::NoActiveModel);
+        }
         let path = store.model_path(&v);
         let loaded = AnyModel::load(&path)
             .map_err(|e| e.to_string())
@@ -92,6 +101,7 @@ pub fn load_active(store: &Store) -> Result<(AnyModel, i64), WorkerError> {
                     path.display()
                 );
                 store.reject_model(v.version, &reason)?;
+                refused.push(v.version);
             }
         }
     }

@@ -71,6 +71,32 @@ fn csv_options_given_at_training_are_reused_by_eval_and_forget() {
     let e = ok_json(&["eval", "--model", s(&out), "--json"]);
     assert_eq!(e["samples"], 60);
 
+    // verify reloads the CSV from the original's lineage too: it trains its oracle and
+    // answers with a verdict (exit 0, 3 or 4), not a dataset error.
+    let report = dir.path().join("report");
+    let v = support::oubli(&[
+        "verify",
+        "--original",
+        s(&model),
+        "--unlearned",
+        s(&out),
+        "--forget-owners",
+        s(&owners),
+        "--shadows",
+        "0",
+        "--out",
+        s(&report),
+        "--json",
+    ]);
+    let code = v.status.code();
+    assert!(
+        matches!(code, Some(0 | 3 | 4)),
+        "verify failed ({code:?}): {}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert!(v["verdict"].is_string(), "{v}");
+
     // An explicit flag still overrides, and a different split is refused by the
     // trained-ids fingerprint check, as before.
     fails_with(

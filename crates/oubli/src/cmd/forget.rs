@@ -52,9 +52,6 @@ fn hint(e: &EngineError) -> Option<&'static str> {
             }
             _ => "train one with `oubli train --model logreg --certified ...`",
         }),
-        EngineError::NotTrainedOn { .. } => {
-            Some("pass the same --dataset and CSV options the model was trained with")
-        }
         _ => None,
     }
 }
