@@ -486,3 +486,20 @@ fn verify_summarises_several_runs_with_the_worst_verdict() {
         serde_json::json!(["forgotten", "not_forgotten"])
     );
 }
+
+#[test]
+fn data_rows_prints_the_rows_predict_takes() {
+    let out = support::oubli(&["data", "rows", "digits", "--first", "3", "--count", "2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Vec<f32>> = serde_json::from_slice(&out.stdout).unwrap();
+    let ds = support::digits();
+    assert_eq!(rows, vec![ds.test.row(3).to_vec(), ds.test.row(4).to_vec()]);
+    support::fails_with(
+        &["data", "rows", "digits", "--first", "359"],
+        "rows 359..360 of the test split: it has 359 rows",
+    );
+}

@@ -29,6 +29,23 @@ pub enum DataCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Feature rows of a dataset as a JSON array of arrays, the shape `POST /v1/predict`
+    /// takes as `inputs` (images flattened).
+    Rows {
+        /// Dataset name (digits, mnist, …, csv:PATH, idx:DIR).
+        name: String,
+        /// `train` or `test`.
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Position of the first row in the split.
+        #[arg(long, default_value_t = 0)]
+        first: usize,
+        /// Number of rows.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        #[command(flatten)]
+        data: Box<DatasetArgs>,
+    },
 }
 
 /// The fetch script and its checksum list, embedded so that an installed binary fetches
@@ -72,6 +89,32 @@ pub fn run(c: DataCommand) -> anyhow::Result<i32> {
             } else {
                 println!("{info}");
             }
+            Ok(0)
+        }
+        DataCommand::Rows {
+            name,
+            split,
+            first,
+            count,
+            mut data,
+        } => {
+            data.dataset = Some(name);
+            let ds = data.load("digits")?;
+            let rows = match split.as_str() {
+                "train" => &ds.train,
+                "test" => &ds.test,
+                other => anyhow::bail!("--split {other}: train or test"),
+            };
+            let end = first.saturating_add(count);
+            if count == 0 || end > rows.len() {
+                anyhow::bail!(
+                    "rows {first}..{end} of the {split} split: it has {} rows",
+                    rows.len()
+                );
+            }
+            let out: Vec<&[f32]> = (first..end).map(|i| rows.row(i)).collect();
+            // One line, to paste into a request body.
+            println!("{}", serde_json::to_string(&out)?);
             Ok(0)
         }
     }
