@@ -143,3 +143,24 @@ fn csv_options_round_trip_and_files_without_them_still_load() {
     assert_eq!(spec.name, "csv:people.csv");
     assert_eq!(spec.csv, Some(options));
 }
+
+#[test]
+fn a_malformed_removed_ids_field_is_refused_as_corrupt() {
+    let mut model = trained("logreg");
+    model.lineage.extra.insert(
+        oubli_model::file::REMOVED_IDS_KEY.into(),
+        serde_json::json!("3,5"),
+    );
+    let bytes = model.to_bytes().unwrap();
+    let err = ModelFile::from_bytes(&bytes, Path::new("m.safetensors")).unwrap_err();
+    assert!(
+        err.to_string().contains("is not a list of sample ids"),
+        "read as no removals, deleted samples would come back: {err}"
+    );
+    model.lineage.extra.insert(
+        oubli_model::file::REMOVED_IDS_KEY.into(),
+        serde_json::json!([3, 5]),
+    );
+    let back = ModelFile::from_bytes(&model.to_bytes().unwrap(), Path::new("m.safetensors"));
+    assert_eq!(back.unwrap().lineage.removed_ids(), vec![3, 5]);
+}

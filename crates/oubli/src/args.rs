@@ -164,6 +164,17 @@ pub fn check_output_file(path: &std::path::Path) -> anyhow::Result<()> {
     check_parent(path)
 }
 
+/// Refuses an output directory that cannot be created, before any long work starts.
+pub fn check_output_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    if path.exists() && !path.is_dir() {
+        anyhow::bail!(
+            "--out {}: is a file; give a directory (it will hold several files)",
+            path.display()
+        );
+    }
+    check_parent(path)
+}
+
 fn check_parent(path: &std::path::Path) -> anyhow::Result<()> {
     let mut dir = path.parent();
     while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {

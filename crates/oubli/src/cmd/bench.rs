@@ -1,6 +1,6 @@
 //! `oubli bench`: the method matrix against the retrain oracle.
 
-use crate::args::DatasetArgs;
+use crate::args::{check_output_dir, DatasetArgs};
 use crate::output::json;
 use anyhow::Context;
 use clap::Args;
@@ -51,6 +51,7 @@ pub struct BenchArgs {
 
 /// Runs `oubli bench`.
 pub fn run(a: BenchArgs) -> anyhow::Result<i32> {
+    check_output_dir(&a.out)?;
     let dataset = a.data.load("digits")?;
     let methods: Vec<String> = if a.methods == "all" {
         oubli_forget::registry()

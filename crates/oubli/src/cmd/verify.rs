@@ -2,7 +2,7 @@
 //! retrain-from-scratch oracle, a verdict, and a report a person (HTML) and a machine
 //! (JSON) can read.
 
-use crate::args::{read_toml, DatasetArgs, ForgetSpecArgs};
+use crate::args::{check_output_dir, read_toml, DatasetArgs, ForgetSpecArgs};
 use crate::output::{json, pct};
 use anyhow::Context;
 use clap::Args;
@@ -63,6 +63,7 @@ pub struct VerifyArgs {
 
 /// Runs `oubli verify`. Exit code 0 `forgotten`, 3 `not_forgotten`, 4 `inconclusive`.
 pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
+    check_output_dir(&a.out)?;
     let original = ModelFile::load(&a.original)?;
     let unlearned: Vec<ModelFile> = a
         .unlearned
