@@ -58,7 +58,7 @@ impl Kind {
 pub struct SingleModel {
     /// Weights and lineage.
     pub file: ModelFile,
-    net: Network,
+    pub(crate) net: Network,
 }
 
 impl SingleModel {

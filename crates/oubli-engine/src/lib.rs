@@ -35,6 +35,7 @@ mod apply;
 pub mod certified;
 mod error;
 mod kind;
+mod predictor;
 mod report;
 mod request;
 mod train;
@@ -42,6 +43,7 @@ mod train;
 pub use apply::{apply, apply_with, check_not_removed};
 pub use error::EngineError;
 pub use kind::{trained_on, AnyModel, CertifiedBundle, Kind, LineageView, SingleModel};
+pub use predictor::Predictor;
 pub use report::{CertifiedDetail, DeletionReport, KindDetail, SingleDetail, SisaCost, SisaDetail};
 pub use request::DeletionRequest;
 pub use train::{

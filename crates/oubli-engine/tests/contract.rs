@@ -234,3 +234,15 @@ fn a_method_that_changes_nothing_is_reported_unchanged_and_records_nothing() {
     assert!(same.lineage().removed_ids.is_empty());
     assert_eq!(same.lineage(), model.lineage());
 }
+
+per_kind!(a_predictor_gives_the_bits_predict_gives, |kind: Kind| {
+    let ds = digits();
+    let (model, _) = train(&ds, &plan(kind, &ds), &[], &mut Silent).unwrap();
+    let predictor = model.predictor();
+    for rows in [&[0usize][..], &[3, 1, 4, 1, 5, 9, 2, 6]] {
+        let x = ds.test.subset(rows).features;
+        assert_eq!(predictor.predict(&x).unwrap(), model.predict(&x).unwrap());
+    }
+    let err = predictor.predict(&ds.test.row(0)[..5]).err().unwrap();
+    assert!(matches!(err, EngineError::RaggedInput { .. }), "{err}");
+});

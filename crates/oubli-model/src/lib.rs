@@ -20,7 +20,7 @@ pub use config::{derive_seed, TrainConfig, ValidTrainConfig};
 pub use error::ModelError;
 pub use eval::{evaluate, Evaluation, Outputs};
 pub use fit::{fit, FitReport};
-pub use network::Network;
+pub use network::{Network, PreparedNetwork};
 pub use optim::{OptimizerKind, OptimizerState, Schedule};
 pub use params::Params;
 pub use spec::{Arch, ModelSpec, ParamShape};

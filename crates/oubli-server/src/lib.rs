@@ -76,7 +76,7 @@ pub fn state(
     Ok(AppState {
         intake: Intake::start(store.clone()),
         store,
-        active: Arc::new(ArcSwap::from_pointee(Active { model, version })),
+        active: Arc::new(ArcSwap::from_pointee(Active::new(&model, version))),
         token: Arc::new(token),
         limits: Arc::new(limits),
         rate: Arc::new(RateLimiter::default()),
@@ -84,8 +84,35 @@ pub fn state(
     })
 }
 
+/// How much nicer than the serving threads the worker's threads run (Linux nice levels).
+pub const WORKER_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority (on Linux, nice is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority takes no pointers; on failure the thread keeps its priority.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, WORKER_NICE);
+    }
+}
+
+/// The worker's compute pool. Training and forgetting would otherwise run on rayon's
+/// global pool, the one a prediction's forward pass uses: a prediction arriving during a
+/// retrain waited behind its tasks (predict p99 3.2 ms at 2,000 requests/s on MNIST while
+/// the worker retrained). In its own niced pool the worker takes what serving leaves.
+fn worker_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("oubli-worker-{i}"))
+        .start_handler(|_| lower_priority())
+        .build()
+        .map_err(|e| eprintln!("oubli-server: worker pool not built ({e}): sharing the global one"))
+        .ok()
+}
+
 /// Runs the worker until `stop`: each step that activates a model swaps it into `state`.
 pub fn run_worker(state: AppState, policy: Policy, poll: Duration, stop: Arc<AtomicBool>) {
+    lower_priority();
+    let pool = worker_pool();
     let mut worker = match Worker::new(&state.store, policy) {
         Ok(w) => w,
         Err(e) => {
@@ -94,14 +121,15 @@ pub fn run_worker(state: AppState, policy: Policy, poll: Duration, stop: Arc<Ato
         }
     };
     while !stop.load(Ordering::Relaxed) {
-        match worker.step() {
+        let step = match &pool {
+            Some(pool) => pool.install(|| worker.step()),
+            None => worker.step(),
+        };
+        match step {
             Ok(Some(r)) => {
                 if let Some(v) = r.activated {
                     let (model, _) = worker.model();
-                    state.active.store(Arc::new(Active {
-                        model: model.clone(),
-                        version: v,
-                    }));
+                    state.active.store(Arc::new(Active::new(model, v)));
                     state.counters.model_swaps.fetch_add(1, Ordering::Relaxed);
                 }
                 eprintln!(

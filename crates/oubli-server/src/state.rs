@@ -3,7 +3,7 @@
 
 use crate::intake::Intake;
 use arc_swap::ArcSwap;
-use oubli_engine::AnyModel;
+use oubli_engine::{AnyModel, Predictor};
 use oubli_ledger::Store;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -12,10 +12,25 @@ use std::time::Instant;
 
 /// The model being served: a request sees a whole one or the next, never half of either.
 pub struct Active {
-    /// The model.
-    pub model: AnyModel,
+    /// The model, prepared for serving (weights uploaded once, at the swap).
+    pub predictor: Predictor,
     /// Its version in the store.
     pub version: i64,
+}
+
+impl Active {
+    /// `model` at `version`, prepared for serving.
+    pub fn new(model: &AnyModel, version: i64) -> Self {
+        Self {
+            predictor: model.predictor(),
+            version,
+        }
+    }
+
+    /// The model being served.
+    pub fn model(&self) -> &AnyModel {
+        self.predictor.model()
+    }
 }
 
 /// Limits on what a client may send.

@@ -226,7 +226,7 @@ async fn a_filed_deletion_is_erased_forgotten_verified_and_certified() {
     assert_eq!(code, StatusCode::ACCEPTED, "{v}");
     assert_eq!(v["status"], "received");
     let id = v["id"].as_str().unwrap().to_string();
-    let before = s.active.load().model.lineage().weights_sha256;
+    let before = s.active.load().model().lineage().weights_sha256;
 
     let mut worker = Worker::new(
         &s.store,
@@ -313,7 +313,7 @@ async fn predictions_come_from_the_active_model_and_sum_to_one() {
             .sum();
         assert!((sum - 1.0).abs() < 1e-4, "{sum}");
     }
-    let direct = s.active.load().model.predict(&rows.concat()).unwrap();
+    let direct = s.active.load().model().predict(&rows.concat()).unwrap();
     assert_eq!(probs[0][0].as_f64().unwrap() as f32, direct[0]);
 }
 

@@ -34,8 +34,8 @@ pub async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
         "model_version": a.version,
-        "model_kind": a.model.kind(),
-        "weights_sha256": a.model.lineage().weights_sha256,
+        "model_kind": a.model().kind(),
+        "weights_sha256": a.model().lineage().weights_sha256,
     }))
 }
 

@@ -49,7 +49,7 @@ pub async fn predict(
     }
     // One snapshot for the whole batch: a swap mid-request cannot mix two models.
     let active = state.active.load_full();
-    let dim = active.model.input_dim();
+    let dim = active.model().input_dim();
     if let Some((i, r)) = body.inputs.iter().enumerate().find(|(_, r)| r.len() != dim) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -65,8 +65,8 @@ pub async fn predict(
         ));
     }
     let flat: Vec<f32> = body.inputs.into_iter().flatten().collect();
-    let k = active.model.num_classes();
-    let compute = move || active.model.predict(&flat).map(|p| (p, active.version));
+    let k = active.model().num_classes();
+    let compute = move || active.predictor.predict(&flat).map(|p| (p, active.version));
     // Small batches run inline (a thread hop costs more than the forward pass).
     let (probs, version) = if rows <= 16 {
         compute()
