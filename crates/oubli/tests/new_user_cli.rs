@@ -121,3 +121,50 @@ fn output_paths_are_checked_before_the_work() {
         "the existing file is untouched"
     );
 }
+
+#[test]
+fn a_forget_that_changed_nothing_says_so_and_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    ok_json(&[
+        "train",
+        "--model",
+        "logreg",
+        "--epochs",
+        "2",
+        "--out",
+        s(&model),
+        "--json",
+    ]);
+    let ids = support::id_file(dir.path(), "ids.txt", &[0, 1, 2]);
+    let out = dir.path().join("f.safetensors");
+    let args = [
+        "forget",
+        "--model",
+        s(&model),
+        "--method",
+        "noop",
+        "--forget-ids",
+        &ids,
+        "--out",
+        s(&out),
+    ];
+    let o = oubli(&[&args[..], &["--json"]].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["changed"], false, "{v}");
+    assert!(v["out"].is_null(), "{v}");
+    assert!(!out.exists(), "nothing forgotten, nothing written");
+    let o = oubli(&args);
+    assert_eq!(o.status.code(), Some(5));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("nothing was forgotten"), "{text}");
+    let o = oubli(&[&args[..], &["--allow-unchanged"]].concat());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(out.exists());
+}
