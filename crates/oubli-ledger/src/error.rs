@@ -39,6 +39,16 @@ pub enum LedgerError {
         /// Months still allowed.
         left: u32,
     },
+    /// Only a pending request's due date can move (HTTP 409).
+    #[error(
+        "request {request} is already {status}: only a pending request's due date can be extended"
+    )]
+    RequestClosed {
+        /// The request.
+        request: String,
+        /// Its final status.
+        status: Status,
+    },
     /// An extension without its reason (HTTP 400): art. 12(3) requires the reasons be given.
     #[error("an extension needs a reason")]
     ExtensionWithoutReason,

@@ -139,10 +139,9 @@ impl Store {
         self.write(|tx, now| {
             let req = query::get(tx, request_id)?;
             if req.status.is_final() {
-                return Err(LedgerError::InvalidTransition {
+                return Err(LedgerError::RequestClosed {
                     request: request_id.to_string(),
-                    from: req.status,
-                    to: req.status,
+                    status: req.status,
                 });
             }
             let left = MAX_EXTENSION_MONTHS - req.extension_months.min(MAX_EXTENSION_MONTHS);

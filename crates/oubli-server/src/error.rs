@@ -55,6 +55,7 @@ impl From<LedgerError> for ApiError {
             L::UnknownSample(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_sample"),
             L::InvalidSubject(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_subject"),
             L::InvalidTransition { .. } => (StatusCode::CONFLICT, "invalid_transition"),
+            L::RequestClosed { .. } => (StatusCode::CONFLICT, "request_closed"),
             L::ExtensionRefused { .. } | L::ExtensionWithoutReason => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "extension_refused")
             }

@@ -38,6 +38,12 @@ pub fn document() -> Value {
                         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                         "responses": {"200": {"description": "the request"}, "404": error_ref()}}
             },
+            "/v1/deletions/{id}/extension": {
+                "post": {"summary": "Extend a pending request's due date by up to 2 months in all, with a reason (GDPR art. 12(3))", "security": [{"bearer": []}],
+                         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["months", "reason"], "properties": {"months": {"type": "integer", "minimum": 1, "maximum": 2}, "reason": {"type": "string"}}}}}},
+                         "responses": {"200": {"description": "the request with its new due date"}, "401": error_ref(), "404": error_ref(), "409": error_ref(), "422": error_ref()}}
+            },
             "/v1/predict": {
                 "post": {"summary": "Class probabilities from the active model",
                          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["inputs"], "properties": {"inputs": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}}}}}},

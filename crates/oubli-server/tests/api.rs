@@ -360,3 +360,69 @@ fn a_corrupt_active_model_file_falls_back_to_the_last_good_version() {
     let (m, _) = w.model();
     m.training_data(&s.store.dataset().unwrap()).unwrap();
 }
+
+#[tokio::test]
+async fn a_due_date_is_extended_at_most_two_months_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = app(dir.path());
+    let (_, filed) = call(
+        &s,
+        "POST",
+        "/v1/deletions",
+        Some(json!({"owner": "3"})),
+        true,
+    )
+    .await;
+    let id = filed["id"].as_str().unwrap().to_string();
+    let uri = format!("/v1/deletions/{id}/extension");
+    let body = json!({"months": 2, "reason": "the subject's data spans three systems"});
+    let (code, _) = call(&s, "POST", &uri, Some(body.clone()), false).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED, "mutating: needs the token");
+    let (code, v) = call(
+        &s,
+        "POST",
+        &uri,
+        Some(json!({"months": 1, "reason": " "})),
+        true,
+    )
+    .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (code, v) = call(&s, "POST", &uri, Some(body), true).await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["extension_months"], 2);
+    assert_eq!(
+        v["extension_reason"],
+        "the subject's data spans three systems"
+    );
+    let due = v["due_at"].as_str().unwrap();
+    let received = filed["received"].as_str().unwrap();
+    let month = |t: &str| t[0..4].parse::<i32>().unwrap() * 12 + t[5..7].parse::<i32>().unwrap();
+    assert_eq!(
+        month(due) - month(received),
+        3,
+        "1 month plus 2: {received} → {due}"
+    );
+    let (code, v) = call(
+        &s,
+        "POST",
+        &uri,
+        Some(json!({"months": 1, "reason": "more"})),
+        true,
+    )
+    .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        v["error"]["code"], "extension_refused",
+        "3 months in all at most"
+    );
+    let (code, _) = call(
+        &s,
+        "POST",
+        "/v1/deletions/del_nope/extension",
+        Some(json!({"months": 1, "reason": "x"})),
+        true,
+    )
+    .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    s.store.verify_chain().unwrap();
+}

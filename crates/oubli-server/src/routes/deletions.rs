@@ -109,3 +109,37 @@ pub async fn list(
         .map_err(ApiError::internal)??;
     Ok(Json(json!({"requests": reqs})))
 }
+
+/// Body of `POST /v1/deletions/{id}/extension`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionBody {
+    months: u32,
+    reason: String,
+}
+
+/// `POST /v1/deletions/{id}/extension`: a later due date for a pending request, with the
+/// reason recorded (and audited) beside it.
+pub async fn extend(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<ExtensionBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(body) = body.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            "invalid_body",
+            format!(
+                "{}: send {{\"months\": 1, \"reason\": \"...\"}}",
+                e.body_text()
+            ),
+        )
+    })?;
+    let store = state.store.clone();
+    let req = tokio::task::spawn_blocking(move || store.extend(&id, body.months, &body.reason))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(
+        serde_json::to_value(&req).map_err(ApiError::internal)?,
+    ))
+}

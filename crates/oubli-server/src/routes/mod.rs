@@ -19,6 +19,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/deletions"),
     ("GET", "/v1/deletions"),
     ("GET", "/v1/deletions/{id}"),
+    ("POST", "/v1/deletions/{id}/extension"),
     ("POST", "/v1/predict"),
     ("GET", "/v1/models"),
     ("GET", "/v1/health"),
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.limits.body_bytes;
     let mutating = Router::new()
         .route("/v1/deletions", post(deletions::submit))
+        .route("/v1/deletions/{id}/extension", post(deletions::extend))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .merge(mutating)

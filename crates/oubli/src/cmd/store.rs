@@ -18,6 +18,26 @@ pub enum StoreCommand {
     Status(DirArgs),
     /// Everything but the training data, as JSON (requests, models, tombstones, audit log).
     Export(DirArgs),
+    /// Extend a pending request's due date (GDPR art. 12(3): up to 2 more months in all),
+    /// recording the reason in the request and the audit log.
+    Extend(ExtendArgs),
+}
+
+/// Arguments of `oubli store extend`.
+#[derive(Args, Debug)]
+pub struct ExtendArgs {
+    /// The store directory.
+    #[arg(long, default_value = "oubli-store")]
+    pub dir: PathBuf,
+    /// The request id (`del_…`).
+    #[arg(long)]
+    pub request: String,
+    /// Months to add (1 or 2; at most 2 over all extensions).
+    #[arg(long)]
+    pub months: u32,
+    /// Why (recorded, and required).
+    #[arg(long)]
+    pub reason: String,
 }
 
 /// Arguments of `oubli store init`.
@@ -54,6 +74,11 @@ pub fn run(c: StoreCommand) -> anyhow::Result<i32> {
         }
         StoreCommand::Export(a) => {
             json(&Store::open(&a.dir)?.export()?)?;
+            Ok(0)
+        }
+        StoreCommand::Extend(a) => {
+            let req = Store::open(&a.dir)?.extend(&a.request, a.months, &a.reason)?;
+            json(&req)?;
             Ok(0)
         }
     }
