@@ -56,6 +56,9 @@ enum Command {
     /// Check a deletion certificate offline with the store's public key.
     #[command(subcommand)]
     Certificate(cmd::certificate::CertificateCommand),
+    /// Scenarios users come with, on real data against the retrain oracle (backdoor).
+    #[command(subcommand)]
+    Scenario(cmd::scenario::ScenarioCommand),
 }
 
 fn main() {
@@ -82,6 +85,7 @@ fn main() {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Certificate(a) => cmd::certificate::run(a),
+        Command::Scenario(a) => cmd::scenario::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

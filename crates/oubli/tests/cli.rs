@@ -503,3 +503,56 @@ fn data_rows_prints_the_rows_predict_takes() {
         "rows 359..360 of the test split: it has 359 rows",
     );
 }
+
+#[test]
+fn scenario_backdoor_json_holds_the_documented_keys() {
+    let v = support::ok_json(&[
+        "scenario",
+        "backdoor",
+        "--epochs",
+        "20",
+        "--lr",
+        "3e-3",
+        "--seed",
+        "1",
+        "--methods",
+        "retrain,noop",
+        "--known",
+        "1",
+        "--json",
+    ]);
+    support::keys(
+        &v,
+        &[
+            "asr_before",
+            "clean_accuracy_before",
+            "methods",
+            "findings",
+            "poisoned_samples",
+        ],
+    );
+    let r = &v["methods"]["retrain"];
+    support::keys(
+        r,
+        &[
+            "asr_after",
+            "clean_accuracy_after",
+            "seconds",
+            "sample_gradients",
+            "removed",
+        ],
+    );
+    assert!(support::f(&v, "asr_before") > 0.9, "{v}");
+    assert!(support::f(r, "asr_after") < 0.05, "{v}");
+    support::fails_with(
+        &[
+            "scenario",
+            "backdoor",
+            "--dataset",
+            "csv:/nonexistent.csv",
+            "--label",
+            "y",
+        ],
+        "nonexistent",
+    );
+}

@@ -10,6 +10,7 @@ pub mod forget;
 pub mod inspect;
 pub mod methods;
 pub mod predict;
+pub mod scenario;
 pub mod serve;
 pub mod store;
 pub mod train;

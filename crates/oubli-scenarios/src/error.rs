@@ -1,0 +1,27 @@
+//! Why a scenario cannot run.
+
+use thiserror::Error;
+
+/// A scenario's refusal, naming the setting at fault.
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    /// A parameter outside its range.
+    #[error("{field}: {reason}")]
+    InvalidParam {
+        /// The parameter.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The dataset does not suit the scenario.
+    #[error("dataset `{dataset}`: {reason}")]
+    UnsuitableDataset {
+        /// Its name.
+        dataset: String,
+        /// Why.
+        reason: String,
+    },
+    /// Training or forgetting failed.
+    #[error(transparent)]
+    Engine(#[from] oubli_engine::EngineError),
+}

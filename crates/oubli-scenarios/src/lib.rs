@@ -1,0 +1,11 @@
+//! Scenarios: one situation a user comes with, set up on real data, every relevant method
+//! applied through [`oubli_engine::apply`] (the path the CLI and the worker use), and the
+//! outcome measured against the retrain-from-scratch oracle.
+//!
+//! - [`backdoor`]: BadNets poisoning (Gu et al. 2017) removed by forgetting the poisoned
+//!   samples, all of them or only the share that was found.
+
+pub mod backdoor;
+mod error;
+
+pub use error::ScenarioError;

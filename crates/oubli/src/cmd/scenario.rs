@@ -1,0 +1,159 @@
+//! `oubli scenario …`: the situations users come with, each one command.
+
+use crate::cmd::train::{plan, TrainFlags};
+use crate::output::{json, pct};
+use clap::{Args, Subcommand, ValueEnum};
+use oubli_engine::TrainPlan;
+use oubli_scenarios::backdoor::{self, BackdoorParams, BackdoorPlan, Corner};
+use oubli_sisa::{Aggregation, ShardBy, SisaConfig};
+
+/// `oubli scenario …`.
+#[derive(Subcommand, Debug)]
+pub enum ScenarioCommand {
+    /// BadNets backdoor: poison, train, forget the poisoned samples with each method, and
+    /// compare attack success and clean accuracy with the retrain oracle.
+    Backdoor(Box<BackdoorArgs>),
+}
+
+/// Trigger corner.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum CornerArg {
+    TopLeft,
+    TopRight,
+    BottomLeft,
+    BottomRight,
+}
+
+/// Arguments of `oubli scenario backdoor`.
+#[derive(Args, Debug)]
+pub struct BackdoorArgs {
+    /// Training flags as for `oubli train` (`--sisa-shards/--sisa-slices` set the ensemble
+    /// the `sisa` method runs on; default 5 shards × 2 slices).
+    #[command(flatten)]
+    pub train: TrainFlags,
+    /// Methods, comma-separated (`oubli methods`; `sisa` trains and forgets an ensemble).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "retrain,sisa,finetune,neggrad-plus,random-label,salun,scrub"
+    )]
+    pub methods: Vec<String>,
+    /// Share of the training images poisoned.
+    #[arg(long, default_value_t = 0.05)]
+    pub poison: f64,
+    /// Share of the poisoned samples known (and forgotten).
+    #[arg(long, default_value_t = 0.5)]
+    pub known: f64,
+    /// The attacker's target class.
+    #[arg(long, default_value_t = 0)]
+    pub target: u32,
+    /// Side of the square trigger, in pixels.
+    #[arg(long, default_value_t = 3)]
+    pub trigger_size: usize,
+    /// Corner of the trigger.
+    #[arg(long, value_enum, default_value = "bottom-right")]
+    pub corner: CornerArg,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `oubli scenario …`.
+pub fn run(c: ScenarioCommand) -> anyhow::Result<i32> {
+    match c {
+        ScenarioCommand::Backdoor(a) => run_backdoor(*a),
+    }
+}
+
+fn run_backdoor(a: BackdoorArgs) -> anyhow::Result<i32> {
+    if a.train.exclude_ids.is_some() {
+        anyhow::bail!("--exclude-ids does not apply: the scenario chooses what to forget");
+    }
+    for m in &a.methods {
+        if m != oubli_sisa::METHOD_FORGET && !oubli_engine::method_exists(m) {
+            anyhow::bail!("--methods: unknown method `{m}` (see `oubli methods`)");
+        }
+    }
+    let dataset = a.train.data.load("digits")?;
+    let default_sisa = SisaConfig {
+        shards: 5,
+        slices: 2,
+        shard_by: ShardBy::Id,
+        aggregation: Aggregation::MeanProb,
+    };
+    let (spec, config, sisa) = match plan(&a.train, &dataset)? {
+        TrainPlan::Single { spec, config } => (spec, config, default_sisa),
+        TrainPlan::Sisa { spec, config, sisa } => (spec, config, sisa),
+        TrainPlan::Certified(_) => {
+            anyhow::bail!("a backdoor lives in a network: --certified does not apply")
+        }
+    };
+    let params = BackdoorParams {
+        trigger_size: a.trigger_size,
+        corner: match a.corner {
+            CornerArg::TopLeft => Corner::TopLeft,
+            CornerArg::TopRight => Corner::TopRight,
+            CornerArg::BottomLeft => Corner::BottomLeft,
+            CornerArg::BottomRight => Corner::BottomRight,
+        },
+        poison_fraction: a.poison,
+        target: a.target,
+        known: a.known,
+        seed: config.inner().seed,
+    };
+    let plan = BackdoorPlan {
+        params,
+        spec,
+        config,
+        sisa,
+        methods: a.methods.clone(),
+        seed: a.train.seed.unwrap_or(0),
+    };
+    let verbose = crate::progress::logs_enabled();
+    let mut progress = |m: &str| {
+        if verbose {
+            eprintln!("scenario: {m}");
+        }
+    };
+    let report = backdoor::run(&dataset, &plan, &mut oubli_model::Silent, &mut progress)?;
+    if a.json {
+        json(&report)?;
+        return Ok(0);
+    }
+    println!(
+        "{} {}: {} of {} training images poisoned ({} known and forgotten); before: ASR {}, clean accuracy {}",
+        report.dataset,
+        report.model,
+        report.poisoned_samples,
+        dataset.train.len(),
+        report.known_samples,
+        pct(report.asr_before),
+        pct(report.clean_accuracy_before)
+    );
+    println!(
+        "\n  {:<14} {:>8} {:>8} {:>10} {:>9} {:>12}  removed",
+        "method", "ASR", "clean", "vs retrain", "seconds", "sample grads"
+    );
+    for (name, m) in &report.methods {
+        println!(
+            "  {:<14} {:>8} {:>8} {:>10} {:>9.2} {:>12}  {}",
+            name,
+            pct(m.asr_after),
+            pct(m.clean_accuracy_after),
+            m.clean_gap_to_retrain
+                .map(|g| format!("{:+.2}", 100.0 * g))
+                .unwrap_or_else(|| "-".into()),
+            m.seconds,
+            m.sample_gradients,
+            if m.removed { "yes" } else { "no" }
+        );
+    }
+    for (name, e) in &report.failed {
+        println!("  {name:<14} failed: {e}");
+    }
+    println!();
+    for f in &report.findings {
+        println!("{f}");
+    }
+    Ok(0)
+}
