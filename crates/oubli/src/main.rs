@@ -56,6 +56,10 @@ enum Command {
     /// Check a deletion certificate offline with the store's public key.
     #[command(subcommand)]
     Certificate(cmd::certificate::CertificateCommand),
+    /// SISA shards as jobs on a cluster scheduler: plan, train one shard, run locally,
+    /// assemble, plan a deletion, emit Kubernetes and Slurm files.
+    #[command(subcommand)]
+    Sisa(cmd::sisa::SisaCommand),
 }
 
 fn main() {
@@ -82,6 +86,7 @@ fn main() {
         Command::Serve(a) => cmd::serve::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Certificate(a) => cmd::certificate::run(a),
+        Command::Sisa(a) => cmd::sisa::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

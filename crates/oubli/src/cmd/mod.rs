@@ -11,6 +11,8 @@ pub mod inspect;
 pub mod methods;
 pub mod predict;
 pub mod serve;
+pub mod sisa;
+pub mod sisa_emit;
 pub mod store;
 pub mod train;
 pub mod verify;
