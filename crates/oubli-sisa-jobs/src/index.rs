@@ -63,3 +63,78 @@ pub fn resolve_shard(
         "no shard given: pass --shard I, or run as a Kubernetes Indexed Job ({K8S_INDEX}) or a Slurm array task ({SLURM_INDEX})"
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{PlanKind, ShardPlan, PLAN_FORMAT, PLAN_VERSION};
+
+    fn plan(jobs: Vec<usize>) -> JobPlan {
+        let shards = (0..4)
+            .map(|s| ShardPlan {
+                shard: s,
+                samples: 1,
+                ids_fingerprint: String::new(),
+                stage_samples: vec![1],
+                from_stage: 0,
+                forgotten: 0,
+            })
+            .collect();
+        JobPlan {
+            format: PLAN_FORMAT.into(),
+            version: PLAN_VERSION,
+            kind: PlanKind::Forget,
+            dataset: Default::default(),
+            spec: oubli_model::ModelSpec::by_name("logreg", vec![4], 2).unwrap(),
+            train_config: Default::default(),
+            sisa: oubli_sisa::SisaConfig {
+                shards: 4,
+                ..Default::default()
+            },
+            excluded_ids: vec![],
+            trained_samples: 4,
+            trained_ids_fingerprint: String::new(),
+            shards,
+            jobs,
+            artifacts: None,
+            method: "sisa".into(),
+            parent_sha256: None,
+            forget: None,
+        }
+    }
+
+    #[test]
+    fn a_job_index_maps_through_the_plans_jobs() {
+        let p = plan(vec![1, 3]);
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let k8s = env(&[(K8S_INDEX, "1"), (SLURM_INDEX, "0")]);
+        assert_eq!(
+            resolve_shard(&p, None, k8s).unwrap(),
+            (3, ShardSource::Kubernetes)
+        );
+        let slurm = env(&[(SLURM_INDEX, " 0 ")]);
+        assert_eq!(
+            resolve_shard(&p, None, slurm).unwrap(),
+            (1, ShardSource::Slurm)
+        );
+        let none = env(&[(K8S_INDEX, "")]);
+        let e = resolve_shard(&p, None, none).unwrap_err().to_string();
+        assert!(e.contains("--shard") && e.contains(SLURM_INDEX), "{e}");
+        let e = resolve_shard(&p, None, env(&[(K8S_INDEX, "2")])).unwrap_err();
+        assert!(e.to_string().contains("out of range"), "{e}");
+        let e = resolve_shard(&p, None, env(&[(SLURM_INDEX, "x")])).unwrap_err();
+        assert!(e.to_string().contains("not a job index"), "{e}");
+        assert_eq!(
+            resolve_shard(&p, Some(3), env(&[])).unwrap(),
+            (3, ShardSource::Flag)
+        );
+        assert!(resolve_shard(&p, Some(2), env(&[])).is_err());
+    }
+}

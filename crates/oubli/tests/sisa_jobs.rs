@@ -400,7 +400,10 @@ fn forget_plan_then_jobs_equal_forget_method_sisa() {
         .map(|r| r["from_stage"].as_u64().unwrap())
         .collect();
     assert_eq!(p["from_stages"], serde_json::json!(from));
-    assert_eq!((jobs.as_slice(), from.as_slice()), (&[0, 2][..], &[2, 1][..]));
+    assert_eq!(
+        (jobs.as_slice(), from.as_slice()),
+        (&[0, 2][..], &[2, 1][..])
+    );
 
     let r = ok_json(&[
         "sisa",
@@ -593,4 +596,107 @@ fn plan_needs_sisa_shards_and_a_cloud_store_needs_its_feature() {
             "`aws` feature",
         );
     }
+}
+
+/// A user's CSV: the plan records the CSV options, each job reloads the same split from
+/// them, and an owner-sharded deletion retrains the owner's one shard.
+#[test]
+fn a_csv_dataset_runs_as_jobs_with_its_options_and_owner_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("people.csv");
+    let mut text = String::from("who,x1,x2,outcome\n");
+    for i in 0..200u32 {
+        let x1 = (i * 37 % 101) as f64 / 10.0;
+        let x2 = (i * 53 % 97) as f64 / 10.0;
+        let outcome = if x1 > 5.0 { "good" } else { "bad" };
+        text += &format!("u{},{x1},{x2},{outcome}\n", i % 40);
+    }
+    std::fs::write(&csv, text).unwrap();
+    let dataset = format!("csv:{}", s(&csv));
+    let flags = [
+        "--dataset",
+        &dataset,
+        "--label",
+        "outcome",
+        "--owner",
+        "who",
+        "--test-fraction",
+        "0.3",
+        "--model",
+        "logreg",
+        "--epochs",
+        "3",
+        "--sisa-shards",
+        "4",
+        "--sisa-slices",
+        "2",
+        "--shard-by",
+        "owner",
+    ];
+    let trained = dir.path().join("t.safetensors");
+    let mut a = with(&["train"], &flags);
+    a.extend(with(&["--out", s(&trained), "--json"], &[]));
+    let t = run_json(&a);
+    assert_eq!(t["trained_samples"], 140);
+
+    let plan_dir = dir.path().join("plan");
+    let p = plan_with(&flags, &plan_dir, &[]);
+    assert_eq!(p["trained_samples"], 140);
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(plan_dir.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(saved["dataset"]["csv"]["label"], "outcome");
+    assert_eq!(saved["dataset"]["csv"]["owner"], "who");
+    assert_eq!(saved["dataset"]["csv"]["test_fraction"], 0.3);
+    assert_eq!(saved["sisa"]["shard_by"], "owner");
+    ok_json(&[
+        "sisa",
+        "run-plan",
+        "--plan",
+        s(&plan_dir),
+        "--jobs",
+        "2",
+        "--json",
+    ]);
+    let assembled = dir.path().join("a.safetensors");
+    let a = assemble(&plan_dir, &assembled);
+    assert_eq!(a["weights_sha256"], t["weights_sha256"]);
+    assert_same_model(&trained, &assembled);
+
+    let owners = dir.path().join("owners.txt");
+    std::fs::write(&owners, "u3\n").unwrap();
+    let forgot = dir.path().join("f.safetensors");
+    let f = ok_json(&[
+        "forget",
+        "--method",
+        "sisa",
+        "--model",
+        s(&trained),
+        "--forget-owners",
+        s(&owners),
+        "--out",
+        s(&forgot),
+        "--json",
+    ]);
+    let fplan = dir.path().join("fplan");
+    let fp = ok_json(&[
+        "sisa",
+        "forget-plan",
+        "--model",
+        s(&trained),
+        "--forget-owners",
+        s(&owners),
+        "--out",
+        s(&fplan),
+        "--json",
+    ]);
+    assert_eq!(
+        fp["jobs"].as_array().unwrap().len(),
+        1,
+        "one owner, one shard"
+    );
+    ok_json(&["sisa", "run-plan", "--plan", s(&fplan), "--json"]);
+    let fa = dir.path().join("fa.safetensors");
+    let a = assemble(&fplan, &fa);
+    assert_eq!(a["weights_sha256"], f["weights_sha256"]);
+    assert_same_model(&forgot, &fa);
 }
