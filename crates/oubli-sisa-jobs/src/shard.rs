@@ -163,7 +163,10 @@ pub fn read_shard(
     Ok(Some((shard_model, done)))
 }
 
-/// Stores the checkpoints `stages` (stages `0..`) of `shard`: those a forget plan starts from.
+/// Stores the checkpoints `stages` (stages `0..`) of `shard`: those a forget plan starts
+/// from. One already stored (by an earlier run of the same plan: the id is the plan's hash)
+/// is kept, since a finished shard's `done.json` records the hash of its bytes, and the
+/// bytes of a checkpoint written again may differ (its metadata order is not fixed).
 pub(crate) fn put_checkpoints(
     store: &ArtifactStore,
     plan_id: &str,
@@ -172,15 +175,22 @@ pub(crate) fn put_checkpoints(
 ) -> Result<Vec<StoredCheckpoint>, JobError> {
     let mut out = Vec::with_capacity(stages.len());
     for (r, c) in stages.iter().enumerate() {
-        let bytes = checkpoint_bytes(c, shard, r);
         let object = checkpoint_object(plan_id, shard, r);
+        let sha256 = match store.get(&object)? {
+            Some(bytes) => sha256_hex(&bytes),
+            None => {
+                let bytes = checkpoint_bytes(c, shard, r);
+                let sha256 = sha256_hex(&bytes);
+                store.put(&object, bytes)?;
+                sha256
+            }
+        };
         out.push(StoredCheckpoint {
             stage: r,
-            object: object.clone(),
-            sha256: sha256_hex(&bytes),
+            object,
+            sha256,
             samples: c.samples,
         });
-        store.put(&object, bytes)?;
     }
     Ok(out)
 }

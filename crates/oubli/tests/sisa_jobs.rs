@@ -423,6 +423,22 @@ fn forget_plan_then_jobs_equal_forget_method_sisa() {
     assert_eq!(a["weights_sha256"], f["weights_sha256"]);
     assert_same_model(&forgot, &assembled);
 
+    // Planning the same deletion again into the same directory keeps what the jobs did.
+    let p2 = ok_json(&[
+        "sisa",
+        "forget-plan",
+        "--model",
+        s(&model),
+        "--forget-ids",
+        &ids,
+        "--out",
+        s(&plan_dir),
+        "--json",
+    ]);
+    assert_eq!(p2["plan_id"], p["plan_id"]);
+    let again = assemble(&plan_dir, &dir.path().join("again.safetensors"));
+    assert_eq!(again["weights_sha256"], f["weights_sha256"]);
+
     // The request is checked as `oubli forget` checks it.
     let again = dir.path().join("again");
     fails_with(
