@@ -271,7 +271,7 @@ pub fn train_shard(
         slices: plan.sisa.slices,
         config: &config,
     };
-    let (mut stages, mut stored) = (Vec::new(), Vec::new());
+    let mut stages = Vec::new();
     for r in 0..plan.sisa.slices {
         let object = checkpoint_object(&id, shard, r);
         let Some(bytes) = store.get(&object)? else {
@@ -284,39 +284,50 @@ pub fn train_shard(
                 problem: format!("was not trained on the data of shard {shard} stage {r}"),
             });
         }
+        stages.push(c);
+    }
+    let from = stages.len();
+    let mut failed = None;
+    let result = run.train(&mut stages, from, &mut |r, c| {
+        let object = checkpoint_object(&id, shard, r);
+        store
+            .put(&object, checkpoint_bytes(c, shard, r))
+            .map_err(|e| {
+                let problem = e.to_string();
+                failed = Some(e);
+                oubli_sisa::SisaError::Keep {
+                    shard,
+                    stage: r,
+                    problem,
+                }
+            })
+    });
+    let cost = match (result, failed) {
+        (Err(_), Some(store_error)) => return Err(store_error),
+        (result, _) => result?,
+    };
+    // Hash what the store holds now: a second run of the same job (a scheduler's retry
+    // while the first still ran) may have written the same checkpoints with other bytes.
+    let mut stored = Vec::with_capacity(stages.len());
+    for (r, c) in stages.iter().enumerate() {
+        let object = checkpoint_object(&id, shard, r);
+        let bytes = store.get(&object)?.ok_or_else(|| JobError::BadArtifact {
+            object: object.clone(),
+            problem: "disappeared while the job ran".into(),
+        })?;
+        if &checkpoint_from_bytes(&bytes, &object, &plan.spec, shard, r)? != c {
+            return Err(JobError::BadArtifact {
+                object,
+                problem: "was replaced by another checkpoint while the job ran".into(),
+            });
+        }
         stored.push(StoredCheckpoint {
             stage: r,
             object,
             sha256: sha256_hex(&bytes),
             samples: c.samples,
         });
-        stages.push(c);
     }
-    let from = stages.len();
-    let mut failed = None;
-    let result = run.train(&mut stages, from, &mut |r, c| {
-        let bytes = checkpoint_bytes(c, shard, r);
-        let object = checkpoint_object(&id, shard, r);
-        stored.push(StoredCheckpoint {
-            stage: r,
-            object: object.clone(),
-            sha256: sha256_hex(&bytes),
-            samples: c.samples,
-        });
-        store.put(&object, bytes).map_err(|e| {
-            let problem = e.to_string();
-            failed = Some(e);
-            oubli_sisa::SisaError::Keep {
-                shard,
-                stage: r,
-                problem,
-            }
-        })
-    });
-    let cost = match (result, failed) {
-        (Err(_), Some(store_error)) => return Err(store_error),
-        (result, _) => result?,
-    };
     let model = Shard { stages };
     put_done(store, &id, shard, &model, stored)?;
     report.already_done = false;
