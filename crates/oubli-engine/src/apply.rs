@@ -123,11 +123,10 @@ pub fn check_not_removed(selection: &Selection, removed: &[SampleId]) -> Result<
     }
 }
 
-/// (forget, retain, forget indices) of `data.train`; refuses an empty or total selection.
-fn partition(
-    data: &Dataset,
-    selection: &Selection,
-) -> Result<(Split, Split, Vec<usize>), EngineError> {
+/// Indices into `data.train` (ascending) of the samples `selection` picks; refuses an empty
+/// or total selection. `data` is the model's [`AnyModel::training_data`]: every kind
+/// resolves a request here, and so does a SISA forget planned as separate jobs.
+pub fn select_forget(data: &Dataset, selection: &Selection) -> Result<Vec<usize>, EngineError> {
     let forget_idx = data.select(selection)?;
     if forget_idx.is_empty() {
         return Err(EngineError::NothingSelected);
@@ -135,6 +134,15 @@ fn partition(
     if forget_idx.len() == data.train.len() {
         return Err(EngineError::SelectsEverything(data.train.len()));
     }
+    Ok(forget_idx)
+}
+
+/// (forget, retain, forget indices) of `data.train`; refuses an empty or total selection.
+fn partition(
+    data: &Dataset,
+    selection: &Selection,
+) -> Result<(Split, Split, Vec<usize>), EngineError> {
+    let forget_idx = select_forget(data, selection)?;
     let mut is_forget = vec![false; data.train.len()];
     for &i in &forget_idx {
         is_forget[i] = true;

@@ -40,7 +40,7 @@ mod report;
 mod request;
 mod train;
 
-pub use apply::{apply, apply_with, check_not_removed};
+pub use apply::{apply, apply_with, check_not_removed, select_forget};
 pub use error::EngineError;
 pub use kind::{trained_on, AnyModel, CertifiedBundle, Kind, LineageView, SingleModel};
 pub use predictor::Predictor;

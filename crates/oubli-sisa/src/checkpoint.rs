@@ -87,8 +87,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SisaError> {
     std::fs::rename(&tmp, path).map_err(|e| SisaError::io(path, e))
 }
 
-/// Serialises a checkpoint.
-pub(crate) fn checkpoint_bytes(c: &Checkpoint, shard: usize, stage: usize) -> Vec<u8> {
+/// Serialises the checkpoint after stage `stage` of shard `shard` (the bytes of its
+/// `shard-{s}-stage-{r}.safetensors` file).
+pub fn checkpoint_bytes(c: &Checkpoint, shard: usize, stage: usize) -> Vec<u8> {
     let p = &c.params;
     let mut tensors: Vec<(String, Vec<usize>, &[f32])> = p
         .shapes
@@ -140,10 +141,26 @@ pub(crate) fn read_checkpoint(
             format!("sha256 {actual} does not match {sha256} recorded by the ensemble: the file was altered or corrupted"),
         ));
     }
-    let bad = |problem: String| SisaError::checkpoint(path, problem);
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("corrupt ({e})")))?;
+    checkpoint_from_bytes(&bytes, &path.display().to_string(), spec, shard, stage)
+}
+
+/// Parses checkpoint bytes written by [`checkpoint_bytes`], checking that they are the
+/// checkpoint of `shard`/`stage` for `spec`; `name` (a path or object name) is named in
+/// errors.
+pub fn checkpoint_from_bytes(
+    bytes: &[u8],
+    name: &str,
+    spec: &ModelSpec,
+    shard: usize,
+    stage: usize,
+) -> Result<Checkpoint, SisaError> {
+    let bad = |problem: String| SisaError::Checkpoint {
+        path: name.to_string(),
+        problem,
+    };
+    let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("corrupt ({e})")))?;
     let (_, header) =
-        SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("corrupt ({e})")))?;
+        SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("corrupt ({e})")))?;
     let meta = header.metadata().clone().unwrap_or_default();
     let get = |key: &str| {
         meta.get(key)

@@ -65,6 +65,17 @@ pub enum SisaError {
         /// What is wrong.
         problem: String,
     },
+    /// The caller's `on_stage` of [`ShardRun::train`](crate::ShardRun::train) could not keep
+    /// a stage's checkpoint (a job storing it, say): training stopped after that stage.
+    #[error("shard {shard} stage {stage}: the checkpoint could not be kept: {problem}")]
+    Keep {
+        /// The shard.
+        shard: usize,
+        /// The stage.
+        stage: usize,
+        /// What went wrong.
+        problem: String,
+    },
     /// A model error (spec, training config).
     #[error(transparent)]
     Model(#[from] oubli_model::ModelError),

@@ -2,10 +2,10 @@
 //! saw a forgotten sample.
 
 use crate::assign::{shard_of, slice_of, Layout};
-use crate::model::{check_fit, SisaModel, METHOD_FORGET};
+use crate::model::{check_fit, SisaModel, SisaParts, METHOD_FORGET};
+use crate::shard::{Shard, ShardRun};
 use crate::SisaError;
 use oubli_data::{fingerprint, DataError, SampleId, Split};
-use oubli_model::file::now_rfc3339;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -57,6 +57,23 @@ pub struct SisaForgetReport {
     pub speedup_vs_whole_shard_retrain: f64,
 }
 
+/// What an exact deletion retrains, worked out (and checked) before any training, so that
+/// the retraining can run in this process or as one job per affected shard.
+#[derive(Debug, Clone)]
+pub struct ForgetPlan {
+    /// The training split after the deletion (dataset order).
+    pub remaining: Split,
+    /// The layout of `remaining`.
+    pub layout: Layout,
+    /// Affected shards in shard order: shard → (first stage to retrain, samples of this
+    /// request it held). Training restarts from the checkpoint of the stage before.
+    pub affected: BTreeMap<usize, (usize, usize)>,
+    /// The ids forgotten, in dataset order.
+    pub forget_ids: Vec<SampleId>,
+    /// Hash of the ensemble before the deletion.
+    pub parent_sha256: String,
+}
+
 impl SisaModel {
     /// Forgets `forget_ids` exactly: afterwards every constituent is bit-identical to the one
     /// a from-scratch SISA training on the remaining data would produce (same seed, S, R).
@@ -73,10 +90,67 @@ impl SisaModel {
         forget_ids: &[SampleId],
     ) -> Result<SisaForgetReport, SisaError> {
         let start = Instant::now();
+        let plan = self.plan_forget(data_after_previous_removals, forget_ids)?;
+        let (remaining, after) = (&plan.remaining, &plan.layout);
+        let config = self.config.clone();
+        let epochs = self.train_config.epochs as u64;
+        let mut retrained = Vec::new();
+        let (mut steps, mut whole_shard) = (0, 0);
+        for (&s, &(from, forgotten)) in &plan.affected {
+            let run = ShardRun {
+                net: &self.net,
+                split: remaining,
+                layout: after,
+                shard: s,
+                slices: config.slices,
+                config: &self.train_config,
+            };
+            let cost = run.train(&mut self.shards[s].stages, from, &mut |_, _| Ok(()))?;
+            steps += cost.steps;
+            whole_shard += (0..config.slices)
+                .map(|r| epochs * after.stage(s, r).len() as u64)
+                .sum::<u64>();
+            retrained.push(ShardRetrain {
+                shard: s,
+                from_stage: from,
+                stages: config.slices - from,
+                forgotten,
+                sample_gradients: cost.sample_gradients,
+            });
+        }
+        let shards = std::mem::take(&mut self.shards);
+        *self = SisaModel::from_parts(self.forgotten_parts(&plan, shards))?;
+        let sample_gradients: u64 = retrained.iter().map(|r| r.sample_gradients).sum();
+        let full = epochs * remaining.len() as u64;
+        let ratio = |x: u64| x as f64 / sample_gradients as f64;
+        Ok(SisaForgetReport {
+            forgotten: plan.forget_ids.len(),
+            remaining_samples: remaining.len(),
+            shards_retrained: retrained.len(),
+            slices_retrained: retrained.iter().map(|r| r.stages).sum(),
+            retrained,
+            sample_gradients,
+            steps,
+            seconds: start.elapsed().as_secs_f64(),
+            full_retrain_sample_gradients: full,
+            whole_shard_retrain_sample_gradients: whole_shard,
+            speedup_vs_full_retrain: ratio(full),
+            speedup_vs_whole_shard_retrain: ratio(whole_shard),
+        })
+    }
+
+    /// Checks a deletion request against the data and the checkpoints and works out what it
+    /// retrains ([`SisaModel::forget`] is this, then one [`ShardRun::train`] per affected
+    /// shard from [`ForgetPlan::affected`], then [`SisaModel::forgotten_parts`]).
+    pub fn plan_forget(
+        &self,
+        data_after_previous_removals: &Split,
+        forget_ids: &[SampleId],
+    ) -> Result<ForgetPlan, SisaError> {
         let data = data_after_previous_removals;
         let forget = self.check_request(data, forget_ids)?;
-        let (seed, config) = (self.train_config.seed, self.config.clone());
-        let before = Layout::new(data, seed, &config);
+        let (seed, config) = (self.train_config.seed, &self.config);
+        let before = Layout::new(data, seed, config);
         for (s, shard) in self.shards.iter().enumerate() {
             let found = fingerprint(&before.ids(data, s));
             if found != shard.ids_fingerprint() {
@@ -102,13 +176,8 @@ impl SisaModel {
         let drop: BTreeSet<usize> = forget.iter().copied().collect();
         let keep: Vec<usize> = (0..data.len()).filter(|i| !drop.contains(i)).collect();
         let remaining = data.subset(&keep);
-        let after = Layout::new(&remaining, seed, &config);
-        let epochs = self.train_config.epochs as u64;
-        let parent = self.weights_sha256();
-        let mut retrained = Vec::new();
-        let (mut steps, mut whole_shard) = (0, 0);
-        for (&s, &(from, forgotten)) in &affected {
-            let stages = &mut self.shards[s].stages;
+        let after = Layout::new(&remaining, seed, config);
+        for (&s, &(from, _)) in &affected {
             if from > 0 {
                 // The restart point must not have seen the forgotten data; with the checks
                 // above this can only fail for an ensemble whose checkpoints were mixed up.
@@ -119,60 +188,41 @@ impl SisaModel {
                         .map(|&i| remaining.ids[i])
                         .collect::<Vec<_>>(),
                 );
-                if stages[from - 1].ids_fingerprint != expected {
+                if self.shards[s].stages[from - 1].ids_fingerprint != expected {
                     return Err(SisaError::Mismatch(format!(
                         "shard {s}: the checkpoint of stage {} was not trained on the data its stage holds now",
                         from - 1
                     )));
                 }
             }
-            let cost = crate::shard::train_stages(
-                &self.net,
-                &remaining,
-                &after,
-                s,
-                from,
-                config.slices,
-                stages,
-                &self.train_config,
-            )?;
-            steps += cost.steps;
-            whole_shard += (0..config.slices)
-                .map(|r| epochs * after.stage(s, r).len() as u64)
-                .sum::<u64>();
-            retrained.push(ShardRetrain {
-                shard: s,
-                from_stage: from,
-                stages: config.slices - from,
-                forgotten,
-                sample_gradients: cost.sample_gradients,
-            });
         }
-        let forget_id_list: Vec<SampleId> = forget.iter().map(|&i| data.ids[i]).collect();
-        self.removed_ids.extend(&forget_id_list);
-        self.removed_ids.sort_unstable();
-        self.trained_ids_fingerprint = fingerprint(&remaining.ids);
-        self.parent_sha256 = Some(parent);
-        self.method = METHOD_FORGET.into();
-        self.forget_fingerprint = Some(fingerprint(&forget_id_list));
-        self.created_at = now_rfc3339();
-        let sample_gradients: u64 = retrained.iter().map(|r| r.sample_gradients).sum();
-        let full = epochs * remaining.len() as u64;
-        let ratio = |x: u64| x as f64 / sample_gradients as f64;
-        Ok(SisaForgetReport {
-            forgotten: forget.len(),
-            remaining_samples: remaining.len(),
-            shards_retrained: retrained.len(),
-            slices_retrained: retrained.iter().map(|r| r.stages).sum(),
-            retrained,
-            sample_gradients,
-            steps,
-            seconds: start.elapsed().as_secs_f64(),
-            full_retrain_sample_gradients: full,
-            whole_shard_retrain_sample_gradients: whole_shard,
-            speedup_vs_full_retrain: ratio(full),
-            speedup_vs_whole_shard_retrain: ratio(whole_shard),
+        Ok(ForgetPlan {
+            remaining,
+            layout: after,
+            affected,
+            forget_ids: forget.iter().map(|&i| data.ids[i]).collect(),
+            parent_sha256: self.weights_sha256(),
         })
+    }
+
+    /// The parts of the ensemble after `plan`'s deletion, given its constituents `shards`
+    /// (this ensemble's, with the affected ones retrained): lineage method `sisa`, parent
+    /// this ensemble, removed ids grown by the request.
+    pub fn forgotten_parts(&self, plan: &ForgetPlan, shards: Vec<Shard>) -> SisaParts {
+        let mut removed_ids = self.removed_ids.clone();
+        removed_ids.extend(&plan.forget_ids);
+        SisaParts {
+            spec: self.spec().clone(),
+            config: self.config.clone(),
+            train_config: self.train_config.clone(),
+            dataset: self.dataset_spec(),
+            shards,
+            removed_ids,
+            trained_ids_fingerprint: fingerprint(&plan.remaining.ids),
+            parent_sha256: Some(plan.parent_sha256.clone()),
+            method: METHOD_FORGET.into(),
+            forget_fingerprint: Some(fingerprint(&plan.forget_ids)),
+        }
     }
 
     /// Sorted unique indices into `data` of the ids to forget, after checking the request.

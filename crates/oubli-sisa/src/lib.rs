@@ -52,10 +52,10 @@ mod forget;
 mod model;
 mod shard;
 
-pub use checkpoint::{checkpoint_name, CHECKPOINT_FORMAT};
+pub use checkpoint::{checkpoint_bytes, checkpoint_from_bytes, checkpoint_name, CHECKPOINT_FORMAT};
 pub use config::{Aggregation, ShardBy, SisaConfig, MAX_PARTS};
 pub use error::SisaError;
 pub use file::is_sisa_file;
-pub use forget::{ShardRetrain, SisaForgetReport};
-pub use model::{SisaModel, SisaTrainReport, METHOD_FORGET, METHOD_TRAIN};
-pub use shard::{shuffle_stream, Checkpoint, Shard};
+pub use forget::{ForgetPlan, ShardRetrain, SisaForgetReport};
+pub use model::{check_fit, SisaModel, SisaParts, SisaTrainReport, METHOD_FORGET, METHOD_TRAIN};
+pub use shard::{shuffle_stream, Checkpoint, Shard, ShardRun, StageCost};

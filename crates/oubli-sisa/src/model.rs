@@ -2,7 +2,7 @@
 
 use crate::assign::Layout;
 use crate::config::{Aggregation, SisaConfig};
-use crate::shard::{train_stages, Shard};
+use crate::shard::{Shard, ShardRun};
 use crate::SisaError;
 use oubli_data::{fingerprint, CsvOptions, Dataset, DatasetSpec, SampleId, Split};
 use oubli_model::file::{now_rfc3339, Lineage, FORMAT_VERSION};
@@ -52,7 +52,7 @@ pub struct SisaTrainReport {
 }
 
 /// Checks that `split` fits `spec` and is not empty.
-pub(crate) fn check_fit(spec: &ModelSpec, split: &Split, name: &str) -> Result<(), SisaError> {
+pub fn check_fit(spec: &ModelSpec, split: &Split, name: &str) -> Result<(), SisaError> {
     if split.dim != spec.input_dim() || split.labels.iter().any(|&y| y as usize >= spec.num_classes)
     {
         return Err(SisaError::Mismatch(format!(
@@ -71,13 +71,81 @@ pub(crate) fn check_fit(spec: &ModelSpec, split: &Split, name: &str) -> Result<(
     Ok(())
 }
 
+/// Everything an ensemble is made of, for [`SisaModel::from_parts`]: how a model whose shards
+/// were trained elsewhere (as separate jobs) is put together.
+#[derive(Debug, Clone)]
+pub struct SisaParts {
+    /// The constituents' architecture.
+    pub spec: ModelSpec,
+    /// The SISA layout and aggregation.
+    pub config: SisaConfig,
+    /// The training hyperparameters (`epochs` per stage).
+    pub train_config: ValidTrainConfig,
+    /// The dataset trained on, with its CSV options.
+    pub dataset: DatasetSpec,
+    /// The constituents, in shard order, each with its `R` checkpoints.
+    pub shards: Vec<Shard>,
+    /// Ids removed over the whole lineage (left out before training, or forgotten).
+    pub removed_ids: Vec<SampleId>,
+    /// `oubli_data::fingerprint` of the ids trained on.
+    pub trained_ids_fingerprint: String,
+    /// Hash of the ensemble this one was derived from (`None` for a fresh training).
+    pub parent_sha256: Option<String>,
+    /// [`METHOD_TRAIN`] or [`METHOD_FORGET`].
+    pub method: String,
+    /// Fingerprint of the last request's forgotten ids (`None` for a fresh training).
+    pub forget_fingerprint: Option<String>,
+}
+
 impl SisaModel {
+    /// Puts an ensemble together from its parts, checking that there is one constituent per
+    /// shard with one checkpoint per slice, all of `spec`'s size.
+    pub fn from_parts(parts: SisaParts) -> Result<Self, SisaError> {
+        parts.config.validate()?;
+        let size = Params::zeros(&parts.spec).len();
+        if parts.shards.len() != parts.config.shards {
+            return Err(SisaError::Mismatch(format!(
+                "{} constituents given for {} shards",
+                parts.shards.len(),
+                parts.config.shards
+            )));
+        }
+        for (s, shard) in parts.shards.iter().enumerate() {
+            if shard.stages.len() != parts.config.slices
+                || shard.stages.iter().any(|c| c.params.len() != size)
+            {
+                return Err(SisaError::Mismatch(format!(
+                    "constituent {s} must have {} checkpoints of {size} parameters",
+                    parts.config.slices
+                )));
+            }
+        }
+        let mut removed_ids = parts.removed_ids;
+        removed_ids.sort_unstable();
+        removed_ids.dedup();
+        Ok(Self {
+            net: Network::new(parts.spec)?,
+            config: parts.config,
+            train_config: parts.train_config,
+            dataset: parts.dataset.name,
+            dataset_options: parts.dataset.csv,
+            shards: parts.shards,
+            removed_ids,
+            trained_ids_fingerprint: parts.trained_ids_fingerprint,
+            parent_sha256: parts.parent_sha256,
+            method: parts.method,
+            forget_fingerprint: parts.forget_fingerprint,
+            created_at: now_rfc3339(),
+        })
+    }
+
     /// Trains an ensemble on `dataset.train` (callers remove excluded ids first).
     ///
     /// Shard `s` starts from parameters seeded by `derive_seed(seed, "sisa-init", s)`; its
     /// stage `r` trains on slices `0..=r` (samples in dataset order) for
     /// `train_config.epochs` epochs, continuing parameters and optimiser state, and is
-    /// checkpointed. A shard that receives no sample keeps its initial parameters.
+    /// checkpointed. A shard that receives no sample keeps its initial parameters. Each
+    /// shard is one [`ShardRun::train`], as when shards are trained as separate jobs.
     pub fn train(
         dataset: &Dataset,
         spec: ModelSpec,
@@ -95,17 +163,16 @@ impl SisaModel {
         let mut shards = Vec::with_capacity(config.shards);
         let (mut steps, mut sample_gradients) = (0, 0);
         for s in 0..config.shards {
+            let run = ShardRun {
+                net: &net,
+                split: data,
+                layout: &layout,
+                shard: s,
+                slices: config.slices,
+                config: train_config,
+            };
             let mut stages = Vec::with_capacity(config.slices);
-            let cost = train_stages(
-                &net,
-                data,
-                &layout,
-                s,
-                0,
-                config.slices,
-                &mut stages,
-                train_config,
-            )?;
+            let cost = run.train(&mut stages, 0, &mut |_, _| Ok(()))?;
             steps += cost.steps;
             sample_gradients += cost.sample_gradients;
             shards.push(Shard { stages });
@@ -120,20 +187,21 @@ impl SisaModel {
                 .map(|s| s.stages.iter().map(|c| c.samples).collect())
                 .collect(),
         };
-        let model = Self {
-            net,
+        let model = Self::from_parts(SisaParts {
+            spec: net.spec().clone(),
             config,
             train_config: train_config.clone(),
-            dataset: dataset.name.clone(),
-            dataset_options: dataset.csv.clone(),
+            dataset: DatasetSpec {
+                name: dataset.name.clone(),
+                csv: dataset.csv.clone(),
+            },
             shards,
             removed_ids: Vec::new(),
             trained_ids_fingerprint: fingerprint(&data.ids),
             parent_sha256: None,
             method: METHOD_TRAIN.into(),
             forget_fingerprint: None,
-            created_at: now_rfc3339(),
-        };
+        })?;
         Ok((model, report))
     }
 

@@ -1,6 +1,7 @@
 //! One constituent: its stage-by-stage training and the checkpoint after each stage.
 
 use crate::assign::Layout;
+use crate::SisaError;
 use oubli_data::Split;
 use oubli_model::{
     derive_seed, train_from, Network, OptimizerState, Params, Silent, ValidTrainConfig,
@@ -62,64 +63,107 @@ pub fn shuffle_stream(seed: u64, shard: usize, stage: usize) -> u64 {
 }
 
 /// Cost of a run of stages.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct StageCost {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StageCost {
+    /// Per-sample gradient evaluations.
     pub sample_gradients: u64,
+    /// Optimisation steps.
     pub steps: usize,
 }
 
-/// Trains stages `from..slices` of `shard` on `split` (the shard's data found through
-/// `layout`), starting from the checkpoint of stage `from − 1`, or from the shard's own
-/// initialisation when `from` is 0. Checkpoints `from..` are replaced.
-///
-/// Every stage is a [`train_from`] call over its own data with `config.epochs` epochs, so
-/// its learning-rate schedule and batches depend on that stage's data only, and the
-/// optimiser state carries over from the previous stage as it would in one long run.
-#[allow(clippy::too_many_arguments)] // internal: one call site each in training and forgetting
-pub(crate) fn train_stages(
-    net: &Network,
-    split: &Split,
-    layout: &Layout,
-    shard: usize,
-    from: usize,
-    slices: usize,
-    stages: &mut Vec<Checkpoint>,
-    config: &ValidTrainConfig,
-) -> Result<StageCost, oubli_model::ModelError> {
-    let (mut params, mut state) = match from {
-        0 => {
-            let seed = derive_seed(config.seed, "sisa-init", shard as u64);
-            let params = Params::init(net.spec(), seed);
-            let state = OptimizerState::new(config.optimizer, params.len(), config.momentum as f32);
-            (params, state)
+/// Training one shard of an ensemble: the one function behind in-process training
+/// ([`crate::SisaModel::train`]), exact forgetting ([`crate::SisaModel::forget`]) and a
+/// shard trained as a standalone job, so all three give the same bits by construction.
+#[derive(Debug, Clone, Copy)]
+pub struct ShardRun<'a> {
+    /// The constituents' network.
+    pub net: &'a Network,
+    /// The training split the layout was computed on.
+    pub split: &'a Split,
+    /// Which samples each shard and stage trains on.
+    pub layout: &'a Layout,
+    /// The shard to train.
+    pub shard: usize,
+    /// Stages per shard (R).
+    pub slices: usize,
+    /// Training hyperparameters of each stage.
+    pub config: &'a ValidTrainConfig,
+}
+
+impl ShardRun<'_> {
+    /// Trains stages `from..slices`, starting from the checkpoint of stage `from − 1` in
+    /// `stages`, or from the shard's own initialisation when `from` is 0. Checkpoints
+    /// `from..` are replaced; `on_stage(stage, checkpoint)` sees each new one as soon as it
+    /// exists (a job persists it there, so a killed job resumes from it).
+    ///
+    /// Every stage is a [`train_from`] call over its own data with `config.epochs` epochs,
+    /// so its learning-rate schedule and batches depend on that stage's data only, and the
+    /// optimiser state carries over from the previous stage as it would in one long run:
+    /// resuming from a stored checkpoint is bit-identical to not stopping.
+    pub fn train(
+        &self,
+        stages: &mut Vec<Checkpoint>,
+        from: usize,
+        on_stage: &mut dyn FnMut(usize, &Checkpoint) -> Result<(), SisaError>,
+    ) -> Result<StageCost, SisaError> {
+        let (net, config, shard) = (self.net, self.config, self.shard);
+        if from > stages.len() || from > self.slices {
+            return Err(SisaError::Mismatch(format!(
+                "shard {shard}: cannot resume at stage {from} with {} checkpoints of {} stages",
+                stages.len(),
+                self.slices
+            )));
         }
-        _ => (
-            stages[from - 1].params.clone(),
-            stages[from - 1].state.clone(),
-        ),
-    };
-    stages.truncate(from);
-    let mut cost = StageCost::default();
-    for stage in from..slices {
-        let data = split.subset(&layout.stage(shard, stage));
-        let stream = shuffle_stream(config.seed, shard, stage);
-        let stats = train_from(
-            net,
-            &mut params,
-            &mut state,
-            &data,
-            config,
-            stream,
-            &mut Silent,
-        )?;
-        cost.sample_gradients += stats.sample_gradients;
-        cost.steps += stats.steps;
-        stages.push(Checkpoint {
-            params: params.clone(),
-            state: state.clone(),
-            samples: data.len(),
-            ids_fingerprint: data.fingerprint(),
-        });
+        let (mut params, mut state) = match from {
+            0 => {
+                let seed = derive_seed(config.seed, "sisa-init", shard as u64);
+                let params = Params::init(net.spec(), seed);
+                let state =
+                    OptimizerState::new(config.optimizer, params.len(), config.momentum as f32);
+                (params, state)
+            }
+            _ => (
+                stages[from - 1].params.clone(),
+                stages[from - 1].state.clone(),
+            ),
+        };
+        stages.truncate(from);
+        let mut cost = StageCost::default();
+        for stage in from..self.slices {
+            let data = self.split.subset(&self.layout.stage(shard, stage));
+            let stream = shuffle_stream(config.seed, shard, stage);
+            let stats = train_from(
+                net,
+                &mut params,
+                &mut state,
+                &data,
+                config,
+                stream,
+                &mut Silent,
+            )?;
+            cost.sample_gradients += stats.sample_gradients;
+            cost.steps += stats.steps;
+            let checkpoint = Checkpoint {
+                params: params.clone(),
+                state: state.clone(),
+                samples: data.len(),
+                ids_fingerprint: data.fingerprint(),
+            };
+            on_stage(stage, &checkpoint)?;
+            stages.push(checkpoint);
+        }
+        Ok(cost)
     }
-    Ok(cost)
+
+    /// The `oubli_data::fingerprint` of the ids stage `stage` trains on: what its checkpoint
+    /// must record to be resumed from.
+    pub fn stage_fingerprint(&self, stage: usize) -> String {
+        let ids: Vec<_> = self
+            .layout
+            .stage(self.shard, stage)
+            .iter()
+            .map(|&i| self.split.ids[i])
+            .collect();
+        oubli_data::fingerprint(&ids)
+    }
 }

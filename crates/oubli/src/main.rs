@@ -59,6 +59,10 @@ enum Command {
     /// Scenarios users come with, on real data against the retrain oracle (backdoor).
     #[command(subcommand)]
     Scenario(cmd::scenario::ScenarioCommand),
+    /// SISA shards as jobs on a cluster scheduler: plan, train one shard, run locally,
+    /// assemble, plan a deletion, emit Kubernetes and Slurm files.
+    #[command(subcommand)]
+    Sisa(cmd::sisa::SisaCommand),
 }
 
 fn main() {
@@ -86,6 +90,7 @@ fn main() {
         Command::Audit(a) => cmd::audit::run(a),
         Command::Certificate(a) => cmd::certificate::run(a),
         Command::Scenario(a) => cmd::scenario::run(a),
+        Command::Sisa(a) => cmd::sisa::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -12,6 +12,8 @@ pub mod methods;
 pub mod predict;
 pub mod scenario;
 pub mod serve;
+pub mod sisa;
+pub mod sisa_emit;
 pub mod store;
 pub mod train;
 pub mod verify;
