@@ -6,4 +6,5 @@
 # 127.0.0.1. The test suite runs the same test with 5 kills.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUBLI_CRASH_KILLS="${KILLS:-30}" cargo test -p oubli --test serve_crash -- --nocapture
+# --workspace keeps the feature set of `cargo test --workspace`, so nothing is rebuilt.
+OUBLI_CRASH_KILLS="${KILLS:-30}" cargo test --workspace --test serve_crash -- --nocapture

@@ -21,7 +21,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 command -v oha >/dev/null || { echo "oha is missing: cargo install oha --locked" >&2; exit 1; }
 # PROFILE=dev reuses the test build (dependencies are optimised in it too).
 if [ "${PROFILE:-release}" = dev ]; then
-  cargo build -p oubli
+  cargo build --workspace --bins
   BIN="$PWD/target/debug/oubli"
 else
   cargo build --release -p oubli
