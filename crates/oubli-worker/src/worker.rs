@@ -189,6 +189,18 @@ impl<'a> Worker<'a> {
         }
         let ids: Vec<String> = pending.iter().map(|r| r.id.clone()).collect();
         report.requests.extend(ids.iter().cloned());
+        let left = if from_erased {
+            dataset.train.len()
+        } else {
+            let selection = union(&pending, &dataset.train);
+            dataset.train.len() - dataset.select(&selection)?.len()
+        };
+        if left == 0 {
+            let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            self.fail_leaving_nothing(&id_refs, !from_erased, &mut report)?;
+            report.seconds = start.elapsed().as_secs_f64();
+            return Ok(Some(report));
+        }
         let (next, method, forget) = if from_erased {
             (
                 self.retrain(&dataset)?,
@@ -399,6 +411,37 @@ impl<'a> Worker<'a> {
     }
 
     /// `failed` requests with attempts left go back to the queue.
+    /// Requests whose erasure leaves no training data: no model can be trained without it,
+    /// so none can forget it. The data is still erased (the law's half does not wait on the
+    /// model), and the requests end `failed` saying so; retries (bounded by `max_attempts`)
+    /// meet the same answer, never an error loop.
+    fn fail_leaving_nothing(
+        &mut self,
+        ids: &[&str],
+        erase: bool,
+        report: &mut StepReport,
+    ) -> Result<(), WorkerError> {
+        if erase {
+            for e in self.store.erase_many(ids)? {
+                if e.status == Status::NoData {
+                    report.no_data += 1;
+                }
+            }
+        }
+        let mut still = Vec::with_capacity(ids.len());
+        for id in ids {
+            if self.store.request(id)?.status == Status::Erased {
+                still.push(*id);
+            }
+        }
+        let reason = format!(
+            "erasing this leaves no training data: the data is erased, but no model can be trained without it, and the served model (version {}) still reflects it: retire it or add data",
+            self.version
+        );
+        report.failed += self.store.mark_failed(&still, &reason)?.len();
+        Ok(())
+    }
+
     fn retry_failed(&mut self) -> Result<(), WorkerError> {
         for r in self.store.requests(Some(Status::Failed), usize::MAX)? {
             if r.attempts < self.policy.max_attempts {

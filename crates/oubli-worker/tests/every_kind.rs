@@ -127,3 +127,38 @@ fn sisa_ensemble_gets_exact_shard_retraining() {
 fn certified_model_gets_certified_removal() {
     run(Kind::Certified, "certified");
 }
+
+#[test]
+fn erasing_the_last_training_rows_erases_them_and_fails_for_good_with_the_reason() {
+    let ds = load("digits", &LoadOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = init_store(
+        dir.path(),
+        &ds,
+        &plan(Kind::Single, &ds),
+        Default::default(),
+        &mut Silent,
+    )
+    .unwrap();
+    let policy = Policy::default();
+    let mut w = Worker::new(&store, policy.clone()).unwrap();
+    let all = store
+        .submit(&Subject::SampleIds(ds.train.ids.clone()))
+        .unwrap();
+    let mut steps = 0;
+    while w.step().unwrap().is_some() {
+        steps += 1;
+        assert!(steps <= 2 * policy.max_attempts as usize, "no error loop");
+    }
+    let r = store.request(&all.id).unwrap();
+    assert_eq!(r.status, Status::Failed);
+    assert_eq!(r.attempts, policy.max_attempts);
+    let reason = r.reason.unwrap();
+    assert!(reason.contains("leaves no training data"), "{reason}");
+    assert!(
+        store.dataset().unwrap().train.is_empty(),
+        "the data is erased anyway"
+    );
+    store.verify_chain().unwrap();
+    store.verify_state().unwrap();
+}
