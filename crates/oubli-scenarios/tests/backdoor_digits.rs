@@ -91,6 +91,17 @@ fn retraining_without_every_poisoned_sample_removes_the_backdoor_and_noop_does_n
         "{:?}",
         r.findings
     );
+    let dir = std::env::temp_dir().join(format!("oubli-backdoor-{}", std::process::id()));
+    oubli_scenarios::backdoor::write_report(&r, &dir).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("bottom-right corner"));
+    for name in ["retrain", "noop", "before"] {
+        assert!(html.contains(name), "{name}");
+    }
+    let back: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(back["poisoned_samples"], r.poisoned_samples);
+    std::fs::remove_dir_all(&dir).unwrap();
     let json = serde_json::to_value(&r).unwrap();
     for key in ["asr_before", "clean_accuracy_before", "methods"] {
         assert!(json.get(key).is_some(), "{key}");

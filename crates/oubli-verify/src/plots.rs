@@ -339,6 +339,81 @@ pub fn epsilon_buckets_svg(challenge: &ChallengeScore) -> String {
     })
 }
 
+/// Grouped bars of shares in [0, 1]: one group per name (x axis), one bar per series,
+/// each labelled with its percentage. For scenario reports (e.g. attack success and clean
+/// accuracy per method).
+pub fn grouped_bars_svg(title: &str, series: &[&str], groups: &[(String, Vec<f64>)]) -> String {
+    let per = series.len().max(1) as i32;
+    let slots = groups.len() as i32 * (per + 1);
+    let width = (160 + 26 * slots).clamp(480, 1100) as u32;
+    render(width, 340, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, caption_style())
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(48)
+            .build_cartesian_2d((0i32..slots.max(1)).into_segmented(), 0.0..1.32f64)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(FAINT)
+            .x_labels(slots.max(1) as usize + 1)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) if i % (per + 1) == 0 => groups
+                    .get((*i / (per + 1)) as usize)
+                    .map(|g| g.0.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|v| {
+                if *v <= 1.0 + 1e-9 {
+                    format!("{:.0}%", 100.0 * v)
+                } else {
+                    String::new()
+                }
+            })
+            .draw()?;
+        let label_style = (FONT, 10)
+            .into_font()
+            .color(&RGBColor(60, 60, 60))
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        for (s, name) in series.iter().enumerate() {
+            let color = EXTRA[s % EXTRA.len()];
+            let at = |g: usize| g as i32 * (per + 1) + s as i32;
+            let bars = groups.iter().enumerate().map(|(g, (_, v))| {
+                let x = at(g);
+                let mut bar = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(x), 0.0),
+                        (SegmentValue::Exact(x + 1), v[s].clamp(0.0, 1.0)),
+                    ],
+                    color.filled(),
+                );
+                bar.set_margin(0, 0, 1, 1);
+                bar
+            });
+            chart.draw_series(bars)?.label(*name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+            });
+            chart.draw_series(groups.iter().enumerate().map(|(g, (_, v))| {
+                Text::new(
+                    format!("{:.0}", 100.0 * v[s]),
+                    (SegmentValue::CenterOf(at(g)), v[s].clamp(0.0, 1.0) + 0.01),
+                    label_style.clone(),
+                )
+            }))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 12))
+            .draw()?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,10 @@
 //! `oubli scenario backdoor`: poison, train, measure the attack, forget the poisoned
 //! samples with each method, measure again, and compare with the retrain oracle.
 
+mod html;
 mod trigger;
+
+pub use html::{render_html, write_report};
 
 pub use trigger::{argmax, attack_success_rate, BackdoorParams, Corner, Poisoned};
 

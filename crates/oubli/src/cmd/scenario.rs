@@ -53,6 +53,9 @@ pub struct BackdoorArgs {
     /// Corner of the trigger.
     #[arg(long, value_enum, default_value = "bottom-right")]
     pub corner: CornerArg,
+    /// Write report.html (with plots) and report.json into this directory.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -73,6 +76,9 @@ fn run_backdoor(a: BackdoorArgs) -> anyhow::Result<i32> {
         if m != oubli_sisa::METHOD_FORGET && !oubli_engine::method_exists(m) {
             anyhow::bail!("--methods: unknown method `{m}` (see `oubli methods`)");
         }
+    }
+    if let Some(out) = &a.out {
+        crate::args::check_output_dir(out)?;
     }
     let dataset = a.train.data.load("digits")?;
     let default_sisa = SisaConfig {
@@ -116,6 +122,13 @@ fn run_backdoor(a: BackdoorArgs) -> anyhow::Result<i32> {
         }
     };
     let report = backdoor::run(&dataset, &plan, &mut oubli_model::Silent, &mut progress)?;
+    if let Some(out) = &a.out {
+        backdoor::write_report(&report, out)
+            .map_err(|e| anyhow::anyhow!("writing the report to {}: {e}", out.display()))?;
+        if !a.json {
+            println!("report: {}", out.join("report.html").display());
+        }
+    }
     if a.json {
         json(&report)?;
         return Ok(0);
