@@ -410,7 +410,6 @@ impl<'a> Worker<'a> {
         Ok(())
     }
 
-    /// `failed` requests with attempts left go back to the queue.
     /// Requests whose erasure leaves no training data: no model can be trained without it,
     /// so none can forget it. The data is still erased (the law's half does not wait on the
     /// model), and the requests end `failed` saying so; retries (bounded by `max_attempts`)
@@ -442,6 +441,7 @@ impl<'a> Worker<'a> {
         Ok(())
     }
 
+    /// `failed` requests with attempts left go back to the queue.
     fn retry_failed(&mut self) -> Result<(), WorkerError> {
         for r in self.store.requests(Some(Status::Failed), usize::MAX)? {
             if r.attempts < self.policy.max_attempts {
