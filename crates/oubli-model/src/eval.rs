@@ -20,6 +20,15 @@ pub struct Outputs {
     pub num_classes: usize,
 }
 
+/// The class a row of probabilities (or logits) picks: the first of equal maxima, the rule
+/// every prediction and accuracy in oubli uses.
+pub fn argmax(row: &[f32]) -> usize {
+    row.iter()
+        .enumerate()
+        .fold((0, f32::MIN), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
+        .0
+}
+
 impl Outputs {
     /// Runs the model on every sample of `split`.
     pub fn compute(net: &Network, params: &Params, split: &Split) -> Self {
@@ -29,15 +38,7 @@ impl Outputs {
         let mut predictions = Vec::with_capacity(split.len());
         for (row, &y) in probs.chunks(k).zip(&split.labels) {
             losses.push(-(row[y as usize].max(1e-12)).ln());
-            let argmax = row
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f32::MIN),
-                    |best, (i, &p)| if p > best.1 { (i, p) } else { best },
-                )
-                .0;
-            predictions.push(argmax as u32);
+            predictions.push(argmax(row) as u32);
         }
         Self {
             probs,

@@ -18,7 +18,7 @@ mod train;
 
 pub use config::{derive_seed, TrainConfig, ValidTrainConfig};
 pub use error::ModelError;
-pub use eval::{evaluate, Evaluation, Outputs};
+pub use eval::{argmax, evaluate, Evaluation, Outputs};
 pub use fit::{fit, FitReport};
 pub use network::{Network, PreparedNetwork};
 pub use optim::{OptimizerKind, OptimizerState, Schedule};

@@ -6,12 +6,12 @@ mod trigger;
 
 pub use html::{render_html, write_report};
 
-pub use trigger::{argmax, attack_success_rate, BackdoorParams, Corner, Poisoned};
+pub use trigger::{attack_success_rate, BackdoorParams, Corner, Poisoned};
 
 use crate::ScenarioError;
 use oubli_data::Selection;
 use oubli_engine::{apply, train, AnyModel, DeletionRequest, KindDetail, TrainPlan};
-use oubli_model::{ModelSpec, TrainObserver, ValidTrainConfig};
+use oubli_model::{argmax, ModelSpec, TrainObserver, ValidTrainConfig};
 use oubli_sisa::SisaConfig;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -3,6 +3,7 @@
 
 use crate::ScenarioError;
 use oubli_data::{Dataset, SampleId, Split};
+use oubli_model::argmax;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -185,14 +186,6 @@ impl BackdoorParams {
             triggered_test,
         })
     }
-}
-
-/// The class a row of probabilities picks (the first of equal maxima).
-pub fn argmax(row: &[f32]) -> usize {
-    row.iter()
-        .enumerate()
-        .fold((0, f32::MIN), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
-        .0
 }
 
 /// Share of the rows of `probabilities` (`n × num_classes`) classified as `target`.

@@ -84,12 +84,7 @@ pub async fn predict(
     let probabilities: Vec<&[f32]> = probs.chunks(k).collect();
     let classes: Vec<usize> = probabilities
         .iter()
-        .map(|row| {
-            row.iter()
-                .enumerate()
-                .fold((0, f32::MIN), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
-                .0
-        })
+        .map(|r| oubli_model::argmax(r))
         .collect();
     Ok(Json(
         json!({"model_version": version, "probabilities": probabilities, "classes": classes}),

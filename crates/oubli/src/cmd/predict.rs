@@ -75,15 +75,7 @@ pub fn run(a: PredictArgs) -> anyhow::Result<i32> {
     let probs = model.predict(&x)?;
     let k = model.num_classes();
     let rows: Vec<&[f32]> = probs.chunks(k).collect();
-    let classes: Vec<usize> = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .enumerate()
-                .fold((0, f32::MIN), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
-                .0
-        })
-        .collect();
+    let classes: Vec<usize> = rows.iter().map(|r| oubli_model::argmax(r)).collect();
     if a.json {
         json(&serde_json::json!({
             "model": a.model.display().to_string(),
