@@ -10,6 +10,8 @@
 //! `adult` reads `data/adult` (or `$OUBLI_DATA_DIR`; `scripts/fetch-datasets.sh adult`).
 //! `synthetic256` is 60,000 + 10,000 rows of 10 Gaussian classes in 256
 //! dimensions: the shape of MNIST's frozen-MLP features, not those features.
+//! `features:DIR` reads a frozen network's penultimate features written by
+//! oubli-model's `dump_features` example (MNIST's real frozen-MLP features).
 //! POLICY is `auto` (default), `every-removal` or `when-over-budget`.
 
 use std::time::Instant;
@@ -51,6 +53,31 @@ fn synthetic(n: usize, nt: usize, dim: usize, k: usize) -> Data {
         y,
         xt,
         yt,
+        dim,
+        k,
+    }
+}
+
+fn dumped(dir: &std::path::Path) -> Data {
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let floats = |b: Vec<u8>| -> Vec<f32> {
+        b.chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    };
+    let ints = |b: Vec<u8>| -> Vec<u32> {
+        b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    };
+    let meta = String::from_utf8(read("meta.txt")).unwrap();
+    let mut it = meta.split_whitespace().map(|v| v.parse::<usize>().unwrap());
+    let (dim, k) = (it.next().unwrap(), it.next().unwrap());
+    Data {
+        x: floats(read("train.f32")),
+        y: ints(read("train.u32")),
+        xt: floats(read("test.f32")),
+        yt: ints(read("test.u32")),
         dim,
         k,
     }
@@ -104,6 +131,7 @@ fn main() {
             }
         }
         "synthetic256" => synthetic(60_000, 10_000, 256, 10),
+        w if w.starts_with("features:") => dumped(std::path::Path::new(&w["features:".len()..])),
         w => panic!("unknown data set {w}"),
     };
     let (dim, k) = (data.dim, data.k);

@@ -84,6 +84,9 @@ pub struct SisaTrainSummary {
     pub slices: usize,
     /// What decided a sample's shard.
     pub shard_by: oubli_sisa::ShardBy,
+    /// What decided a sample's slice (left out when `id`).
+    #[serde(skip_serializing_if = "oubli_sisa::ShardBy::is_id")]
+    pub slice_by: oubli_sisa::ShardBy,
     /// How predictions combine.
     pub aggregation: oubli_sisa::Aggregation,
     /// Per-constituent hashes.
@@ -155,6 +158,7 @@ pub fn train(
                 shards: c.shards,
                 slices: c.slices,
                 shard_by: c.shard_by,
+                slice_by: c.slice_by,
                 aggregation: c.aggregation,
                 shard_weights_sha256: model.shard_weights_sha256(),
                 checkpoints: (0..c.shards)

@@ -5,7 +5,7 @@
 use oubli_data::{load, LoadOptions};
 use oubli_model::{ModelSpec, Silent, TrainConfig};
 use oubli_scenarios::backdoor::{run, BackdoorParams, BackdoorPlan};
-use oubli_sisa::{Aggregation, ShardBy, SisaConfig};
+use oubli_sisa::SisaConfig;
 
 fn plan(known: f64, methods: &[&str]) -> (oubli_data::Dataset, BackdoorPlan) {
     let ds = load("digits", &LoadOptions::default()).unwrap();
@@ -29,8 +29,7 @@ fn plan(known: f64, methods: &[&str]) -> (oubli_data::Dataset, BackdoorPlan) {
         sisa: SisaConfig {
             shards: 3,
             slices: 2,
-            shard_by: ShardBy::Id,
-            aggregation: Aggregation::MeanProb,
+            ..SisaConfig::default()
         },
         methods: methods.iter().map(|m| m.to_string()).collect(),
         seed: 0,

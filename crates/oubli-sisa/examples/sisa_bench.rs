@@ -4,9 +4,19 @@
 //! ```text
 //! cargo run --release -p oubli-sisa --example sisa_bench -- \
 //!     --dataset mnist --model mlp --shards 5 --slices 1 --epochs 5 [--seed 0] [--lr 0.001] [--verify]
+//!     [--stage-epochs E] [--stage-lr X] [--slice-by id|owner] [--json-out FILE]
 //! ```
 //!
-//! `--epochs` is used for the monolithic model and for every SISA stage. The full-retrain cost
+//! `--epochs` and `--lr` are the monolithic model's and, unless `--stage-epochs` /
+//! `--stage-lr` say otherwise, every SISA stage's: a constituent sees 1/S of the data, so
+//! it may want more epochs or a larger step than the whole-data model. `--slice-by owner`
+//! keeps each owner in one slice (for the owner-sharded ensemble).
+//!
+//! Besides one measured deletion per ensemble, the expected cost of a request is computed
+//! from the layout, exactly as `SisaModel::forget` spends it (stage sizes × stage epochs
+//! from the earliest affected stage on): over every single sample, over every owner, and
+//! for batches of B random samples arriving in one window (one retrain per affected
+//! shard; 200 seeded draws), each against one full retrain of the monolithic model. The full-retrain cost
 //! is the monolithic training run (measured on all samples; a retrain on `n − 1` costs the
 //! same within noise). `--verify` also retrains each SISA ensemble from scratch without the
 //! deleted data and checks the hashes are equal (doubles the run time). Prints one line per
@@ -18,6 +28,9 @@ use oubli_sisa::{Aggregation, ShardBy, SisaConfig, SisaForgetReport, SisaModel};
 use serde_json::json;
 use std::collections::BTreeSet;
 
+#[path = "sisa_bench/expected.rs"]
+mod expected;
+
 struct Args {
     dataset: String,
     model: String,
@@ -27,6 +40,10 @@ struct Args {
     seed: u64,
     lr: f64,
     verify: bool,
+    stage_epochs: Option<usize>,
+    stage_lr: Option<f64>,
+    slice_by: ShardBy,
+    json_out: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -39,6 +56,10 @@ fn parse() -> Result<Args, String> {
         seed: 0,
         lr: 1e-3,
         verify: false,
+        stage_epochs: None,
+        stage_lr: None,
+        slice_by: ShardBy::Id,
+        json_out: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -58,6 +79,22 @@ fn parse() -> Result<Args, String> {
             "--slices" => a.slices = num(&value)? as usize,
             "--epochs" => a.epochs = num(&value)? as usize,
             "--seed" => a.seed = num(&value)?,
+            "--stage-epochs" => a.stage_epochs = Some(num(&value)? as usize),
+            "--stage-lr" => {
+                a.stage_lr = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("--stage-lr: not a number: {value}"))?,
+                )
+            }
+            "--slice-by" => {
+                a.slice_by = match value.as_str() {
+                    "id" => ShardBy::Id,
+                    "owner" => ShardBy::Owner,
+                    v => return Err(format!("--slice-by: id or owner, not {v}")),
+                }
+            }
+            "--json-out" => a.json_out = Some(value),
             "--lr" => {
                 a.lr = value
                     .parse()
@@ -96,15 +133,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..TrainConfig::default()
     }
     .validate()?;
+    let stage = TrainConfig {
+        epochs: args.stage_epochs.unwrap_or(args.epochs),
+        seed: args.seed,
+        lr: args.stage_lr.unwrap_or(args.lr),
+        ..TrainConfig::default()
+    }
+    .validate()?;
     let n = ds.train.len();
     println!(
-        "{} {}: {n} train, {} test; S={} R={} epochs={}",
+        "{} {}: {n} train, {} test; S={} R={} epochs={} (stages: {} at lr {})",
         args.dataset,
         args.model,
         ds.test.len(),
         args.shards,
         args.slices,
-        args.epochs
+        args.epochs,
+        stage.epochs,
+        stage.lr
     );
 
     let (_, mono) = fit(&ds, spec.clone(), &train, &mut Silent)?;
@@ -116,6 +162,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut summary = json!({
         "dataset": args.dataset, "model": args.model, "shards": args.shards, "slices": args.slices,
         "epochs": args.epochs, "seed": args.seed, "train_samples": n,
+        "stage_epochs": stage.epochs, "stage_lr": stage.lr, "lr": args.lr,
+        "owner_slice_by": args.slice_by,
         "monolithic": { "test_accuracy": mono.test_accuracy, "seconds": mono.seconds, "sample_gradients": mono.sample_gradients },
     });
     for shard_by in [ShardBy::Id, ShardBy::Owner] {
@@ -123,9 +171,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             shards: args.shards,
             slices: args.slices,
             shard_by,
+            slice_by: if shard_by == ShardBy::Owner {
+                args.slice_by
+            } else {
+                ShardBy::Id
+            },
             aggregation: Aggregation::MeanProb,
         };
-        let (mut model, trained) = SisaModel::train(&ds, spec.clone(), sisa.clone(), &train)?;
+        let (mut model, trained) = SisaModel::train(&ds, spec.clone(), sisa.clone(), &stage)?;
+        let costs = expected::Costs::new(&ds.train, args.seed, &sisa, stage.epochs);
+        let full = mono.sample_gradients as f64;
+        let batches: Vec<serde_json::Value> = [1usize, 10, 100, 1000]
+            .iter()
+            .map(|&b| json!({"batch": b, "speedup": full / costs.batch(b, args.seed)}))
+            .collect();
+        let expected = json!({
+            "single_sample_speedup": full / costs.single_sample(),
+            "owner_speedup": costs.per_owner(&ds.train).map(|c| full / c),
+            "batch_speedup": batches,
+        });
+        println!("  expected speed-up (sample gradients, from the layout): {expected}");
         let mean = model.evaluate(&ds.test).accuracy;
         model.set_aggregation(Aggregation::Vote);
         let vote = model.evaluate(&ds.test).accuracy;
@@ -178,11 +243,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "train_seconds": trained.seconds, "train_sample_gradients": trained.sample_gradients,
             "shard_samples": trained.shard_samples, "test_accuracy_after_delete": after,
             "delete": forget_json(&report, mono.seconds),
+            "expected": expected,
         });
         if args.verify {
             let mut rest = ds.clone();
             rest.exclude(&forget)?;
-            let (scratch, _) = SisaModel::train(&rest, spec.clone(), sisa, &train)?;
+            let (scratch, _) = SisaModel::train(&rest, spec.clone(), sisa, &stage)?;
             let exact = scratch.shard_weights_sha256() == model.shard_weights_sha256();
             println!("  exact (hashes equal to a from-scratch SISA run): {exact}");
             entry["exact"] = json!(exact);
@@ -190,5 +256,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary[format!("sisa_by_{label}")] = entry;
     }
     println!("{}", serde_json::to_string_pretty(&summary)?);
+    if let Some(path) = args.json_out {
+        std::fs::write(path, serde_json::to_string_pretty(&summary)?)?;
+    }
     Ok(())
 }

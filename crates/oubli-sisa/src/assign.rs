@@ -8,7 +8,10 @@
 //! - shard = `u64_le(sha256("oubli-sisa/shard-id" ‖ 0 ‖ seed_le ‖ id_le)[..8]) mod S`, or with
 //!   `shard_by = owner`, `sha256("oubli-sisa/shard-owner" ‖ 0 ‖ seed_le ‖ owner_utf8)` (a
 //!   sample without owner falls back to the id hash);
-//! - slice = the same with tag `oubli-sisa/slice` and the id, `mod R`.
+//! - slice = the same with tag `oubli-sisa/slice` and the id, `mod R`, or with
+//!   `slice_by = owner`, tag `oubli-sisa/slice-owner` and the owner (same fallback).
+//!   Owner slicing keeps one person's samples in one slice: deleting them restarts the
+//!   shard at that slice, not at the first.
 //!
 //! `seed` is the training seed, so one seed drives the whole run. The tags keep the shard and
 //! slice hashes independent of each other. The modulo bias is below 2⁻⁵⁴ for S, R ≤ 1024.
@@ -42,9 +45,18 @@ pub fn shard_of(
     }
 }
 
-/// The slice (in `0..slices`) of the sample with `id` within its shard.
-pub fn slice_of(seed: u64, id: SampleId, slices: usize) -> usize {
-    bucket("oubli-sisa/slice", seed, &id.to_le_bytes(), slices)
+/// The slice (in `0..slices`) of the sample with `id` and `owner` within its shard.
+pub fn slice_of(
+    seed: u64,
+    slice_by: ShardBy,
+    id: SampleId,
+    owner: Option<&str>,
+    slices: usize,
+) -> usize {
+    match (slice_by, owner) {
+        (ShardBy::Owner, Some(o)) => bucket("oubli-sisa/slice-owner", seed, o.as_bytes(), slices),
+        _ => bucket("oubli-sisa/slice", seed, &id.to_le_bytes(), slices),
+    }
 }
 
 /// A split cut into shards and slices: for each shard, the indices of its samples in dataset
@@ -66,7 +78,7 @@ impl Layout {
             let owner = split.owners.get(i).and_then(|o| o.as_deref());
             let s = shard_of(seed, config.shard_by, id, owner, config.shards);
             members[s].push(i);
-            slices[s].push(slice_of(seed, id, config.slices));
+            slices[s].push(slice_of(seed, config.slice_by, id, owner, config.slices));
         }
         Self { members, slices }
     }
@@ -167,6 +179,33 @@ mod tests {
                 .collect();
             assert_eq!(shards.len(), 1, "owner p{p} spread over {shards:?}");
         }
+        let sliced = Layout::new(
+            &data,
+            1,
+            &SisaConfig {
+                slices: 4,
+                slice_by: ShardBy::Owner,
+                ..by_owner
+            },
+        );
+        let mut used = std::collections::BTreeSet::new();
+        for p in 0..10 {
+            let owner = Some(format!("p{p}"));
+            let slices: std::collections::BTreeSet<usize> = (0..4)
+                .flat_map(|s| {
+                    let l = &sliced;
+                    l.members[s]
+                        .iter()
+                        .zip(&l.slices[s])
+                        .filter(|(&i, _)| data.owners[i] == owner)
+                        .map(|(_, &r)| r)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            assert_eq!(slices.len(), 1, "owner p{p} spread over slices {slices:?}");
+            used.extend(slices);
+        }
+        assert!(used.len() > 1, "every owner in one slice: {used:?}");
         assert_ne!(
             shard_of(1, ShardBy::Id, 5, None, 1000),
             shard_of(2, ShardBy::Id, 5, None, 1000)

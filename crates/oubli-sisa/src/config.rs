@@ -20,6 +20,13 @@ pub enum ShardBy {
     Owner,
 }
 
+impl ShardBy {
+    /// `self == Id` (the default, left out of files).
+    pub fn is_id(&self) -> bool {
+        *self == ShardBy::Id
+    }
+}
+
 /// How constituents' predictions are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,6 +49,12 @@ pub struct SisaConfig {
     pub slices: usize,
     /// What decides a sample's shard. Default: `id`.
     pub shard_by: ShardBy,
+    /// What decides a sample's slice within its shard. `owner` keeps all of one person's
+    /// samples in one slice, so deleting that person restarts the shard at that slice
+    /// instead of at the first (an owner's samples spread over every slice by id).
+    /// Default: `id`; left out of files when `id`, so files without it read the same.
+    #[serde(skip_serializing_if = "ShardBy::is_id")]
+    pub slice_by: ShardBy,
     /// How constituents are combined at inference. Default: `mean_prob`.
     pub aggregation: Aggregation,
 }
@@ -52,6 +65,7 @@ impl Default for SisaConfig {
             shards: 5,
             slices: 1,
             shard_by: ShardBy::Id,
+            slice_by: ShardBy::Id,
             aggregation: Aggregation::MeanProb,
         }
     }
@@ -130,6 +144,19 @@ mod tests {
         assert_eq!(c.shard_by, ShardBy::Owner);
         assert_eq!(c.aggregation, Aggregation::Vote);
         assert_eq!(c.slices, 1);
+        assert_eq!(c.slice_by, ShardBy::Id);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("slice_by"), "{json}");
+        let owner_sliced = SisaConfig {
+            slice_by: ShardBy::Owner,
+            ..c
+        };
+        let json = serde_json::to_string(&owner_sliced).unwrap();
+        assert!(json.contains(r#""slice_by":"owner""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<SisaConfig>(&json).unwrap(),
+            owner_sliced
+        );
         assert!(serde_json::from_str::<SisaConfig>(r#"{"shard":3}"#).is_err());
     }
 }

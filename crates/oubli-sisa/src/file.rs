@@ -39,6 +39,9 @@ struct SisaMeta {
     shards: usize,
     slices: usize,
     shard_by: ShardBy,
+    /// Absent in files written before owner slicing existed (and whenever it is `id`).
+    #[serde(default, skip_serializing_if = "ShardBy::is_id")]
+    slice_by: ShardBy,
     aggregation: Aggregation,
     /// Directory of the checkpoints, relative to the ensemble file's directory.
     checkpoint_dir: String,
@@ -138,6 +141,7 @@ impl SisaModel {
             shards: self.config.shards,
             slices: self.config.slices,
             shard_by: self.config.shard_by,
+            slice_by: self.config.slice_by,
             aggregation: self.config.aggregation,
             checkpoint_dir: dir_name,
             constituents,
@@ -201,6 +205,7 @@ impl SisaModel {
             shards: sisa.shards,
             slices: sisa.slices,
             shard_by: sisa.shard_by,
+            slice_by: sisa.slice_by,
             aggregation: sisa.aggregation,
         };
         config.validate()?;

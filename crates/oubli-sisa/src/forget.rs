@@ -168,7 +168,7 @@ impl SisaModel {
         for &i in &forget {
             let (id, owner) = (data.ids[i], data.owners.get(i).and_then(|o| o.as_deref()));
             let s = shard_of(seed, config.shard_by, id, owner, config.shards);
-            let r = slice_of(seed, id, config.slices);
+            let r = slice_of(seed, config.slice_by, id, owner, config.slices);
             let entry = affected.entry(s).or_insert((r, 0));
             entry.0 = entry.0.min(r);
             entry.1 += 1;

@@ -2,7 +2,7 @@
 //! trained from scratch without the forgotten samples.
 
 mod support;
-use oubli_sisa::assign::shard_of;
+use oubli_sisa::assign::{shard_of, slice_of};
 use oubli_sisa::{ShardBy, ShardRetrain, SisaConfig, SisaError, SisaModel};
 use support::*;
 
@@ -135,5 +135,43 @@ fn forgetting_an_owner_retrains_one_shard_exactly() {
         after,
         scratch_hashes(&ds, &ids, arch, &sisa, &train),
         "owner deletion not exact"
+    );
+}
+
+#[test]
+fn an_owner_sliced_ensemble_restarts_at_the_owners_slice_exactly() {
+    let ds = digits();
+    let (seed, arch) = (5, "logreg");
+    let train = train_config(1, seed);
+    let sisa = SisaConfig {
+        shards: 3,
+        slices: 4,
+        shard_by: ShardBy::Owner,
+        slice_by: ShardBy::Owner,
+        ..SisaConfig::default()
+    };
+    // An owner in the last slice: sliced by id, their samples would reach back to slice 0.
+    let owner = ds
+        .train
+        .owners
+        .iter()
+        .flatten()
+        .find(|o| slice_of(seed, ShardBy::Owner, 0, Some(o), sisa.slices) == 3)
+        .expect("an owner in the last slice")
+        .clone();
+    let ids: Vec<u64> = (0..ds.train.len())
+        .filter(|&i| ds.train.owners[i].as_deref() == Some(&owner))
+        .map(|i| ds.train.ids[i])
+        .collect();
+    assert!(ids.len() > 1, "owner {owner} has {} samples", ids.len());
+    let (mut model, _) = SisaModel::train(&ds, spec(&ds, arch), sisa.clone(), &train).unwrap();
+    let report = model.forget(&ds.train, &ids).unwrap();
+    assert_eq!(report.shards_retrained, 1, "{report:?}");
+    assert_eq!(report.retrained[0].from_stage, 3, "{report:?}");
+    assert_eq!(report.slices_retrained, 1, "{report:?}");
+    assert_eq!(
+        model.shard_weights_sha256(),
+        scratch_hashes(&ds, &ids, arch, &sisa, &train),
+        "owner-sliced deletion not exact"
     );
 }

@@ -16,20 +16,20 @@ use crate::verdict::SetAccuracies;
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DrawResult = Result<(), Box<dyn Error>>;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Colours of the three models (grey / blue / green) and two sets.
 const ORIGINAL: RGBColor = RGBColor(127, 127, 127);
 const UNLEARNED: RGBColor = RGBColor(31, 119, 180);
 const RETRAINED: RGBColor = RGBColor(44, 160, 44);
 const FORGET: RGBColor = RGBColor(214, 39, 40);
 const TEST: RGBColor = RGBColor(31, 119, 180);
-const EXTRA: [RGBColor; 3] = [
+pub(crate) const EXTRA: [RGBColor; 3] = [
     RGBColor(148, 103, 189),
     RGBColor(255, 127, 14),
     RGBColor(23, 190, 207),
 ];
 /// Minor grid lines: barely there, so the data stands out.
-const FAINT: RGBColor = RGBColor(246, 246, 246);
+pub(crate) const FAINT: RGBColor = RGBColor(246, 246, 246);
 const SET_NAMES: [&str; 3] = ["forget", "retain", "test"];
 
 /// The colour used for a model name (`original`, `unlearned`, `retrained`).
@@ -45,7 +45,7 @@ fn model_color(name: &str, index: usize) -> RGBColor {
 /// Runs `draw` on a white `w × h` SVG canvas and returns the SVG text
 /// without the `xmlns` attribute (inline SVG in HTML does not need it). A
 /// drawing error yields a small SVG stating the error instead of a panic.
-fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> DrawResult) -> String {
+pub(crate) fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> DrawResult) -> String {
     let mut buf = String::new();
     let result = {
         let root = SVGBackend::with_string(&mut buf, (w, h)).into_drawing_area();
@@ -70,7 +70,7 @@ fn message_svg(w: u32, h: u32, text: &str) -> String {
     )
 }
 
-fn caption_style() -> TextStyle<'static> {
+pub(crate) fn caption_style() -> TextStyle<'static> {
     (FONT, 16).into_font().color(&RGBColor(40, 40, 40))
 }
 

@@ -30,6 +30,7 @@ fn plan(kind: Kind, ds: &Dataset) -> TrainPlan {
                 shards: 3,
                 slices: 2,
                 shard_by: ShardBy::Owner,
+                slice_by: ShardBy::Owner,
                 aggregation: Aggregation::MeanProb,
             },
         },

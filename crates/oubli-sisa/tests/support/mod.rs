@@ -63,7 +63,7 @@ pub fn ids_in(
         .filter(|&id| {
             !skip.contains(&id)
                 && shard_of(seed, sisa.shard_by, id, None, sisa.shards) == shard
-                && slice_of(seed, id, sisa.slices) == slice
+                && slice_of(seed, sisa.slice_by, id, None, sisa.slices) == slice
         })
         .take(count)
         .collect();

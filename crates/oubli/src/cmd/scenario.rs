@@ -5,7 +5,7 @@ use crate::output::{json, pct};
 use clap::{Args, Subcommand, ValueEnum};
 use oubli_engine::TrainPlan;
 use oubli_scenarios::backdoor::{self, BackdoorParams, BackdoorPlan, Corner};
-use oubli_sisa::{Aggregation, ShardBy, SisaConfig};
+use oubli_sisa::SisaConfig;
 
 /// `oubli scenario …`.
 #[derive(Subcommand, Debug)]
@@ -84,8 +84,7 @@ fn run_backdoor(a: BackdoorArgs) -> anyhow::Result<i32> {
     let default_sisa = SisaConfig {
         shards: 5,
         slices: 2,
-        shard_by: ShardBy::Id,
-        aggregation: Aggregation::MeanProb,
+        ..SisaConfig::default()
     };
     let (spec, config, sisa) = match plan(&a.train, &dataset)? {
         TrainPlan::Single { spec, config } => (spec, config, default_sisa),

@@ -13,7 +13,7 @@ use oubli_model::{Arch, ModelSpec, OptimizerKind, Schedule, TrainConfig};
 use oubli_sisa::{Aggregation, ShardBy, SisaConfig};
 use std::path::PathBuf;
 
-/// `--shard-by`: what decides a sample's shard.
+/// `--shard-by` / `--slice-by`: what decides a sample's shard or slice.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ShardByArg {
     /// A hash of the sample id: uniform random shards.
@@ -21,6 +21,15 @@ pub enum ShardByArg {
     /// A hash of the owner: one person's data in one shard, so deleting a person retrains
     /// one shard.
     Owner,
+}
+
+impl From<ShardByArg> for ShardBy {
+    fn from(a: ShardByArg) -> Self {
+        match a {
+            ShardByArg::Id => ShardBy::Id,
+            ShardByArg::Owner => ShardBy::Owner,
+        }
+    }
 }
 
 /// `--aggregation`: how the constituents' predictions combine.
@@ -98,6 +107,16 @@ pub struct TrainFlags {
         help_heading = "SISA ensemble"
     )]
     pub shard_by: ShardByArg,
+    /// SISA: what decides a sample's slice (owner: one person's data in one slice, so
+    /// deleting them restarts their shard there instead of at the first slice).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "id",
+        requires = "sisa_shards",
+        help_heading = "SISA ensemble"
+    )]
+    pub slice_by: ShardByArg,
     /// SISA: how constituents' predictions combine.
     #[arg(
         long,
@@ -257,10 +276,8 @@ pub fn plan(a: &TrainFlags, dataset: &oubli_data::Dataset) -> anyhow::Result<Tra
     let sisa = SisaConfig {
         shards,
         slices: a.sisa_slices.unwrap_or(1),
-        shard_by: match a.shard_by {
-            ShardByArg::Id => ShardBy::Id,
-            ShardByArg::Owner => ShardBy::Owner,
-        },
+        shard_by: a.shard_by.into(),
+        slice_by: a.slice_by.into(),
         aggregation: match a.aggregation {
             AggregationArg::Mean => Aggregation::MeanProb,
             AggregationArg::Vote => Aggregation::Vote,
