@@ -84,8 +84,8 @@ impl DemoParams {
             },
             audit: AuditConfig {
                 // Measured on digits (docs/benchmarks.md, "oubli demo"): 8 shadows give
-                // the verdicts of 16 at half the cost; with 4, LiRA's noise flips the class
-                // request's approximate verdicts on a 0.005 AUC excess over the margin.
+                // the verdicts of 16 in two thirds of the time; with 4, LiRA's noise flips
+                // the class request's approximate verdicts on AUC gaps just over the margin.
                 shadows: 8,
                 // Relearn time is reported, never part of the verdict: a short cap.
                 relearn_max_steps: 100,
