@@ -24,4 +24,10 @@ pub enum ScenarioError {
     /// Training or forgetting failed.
     #[error(transparent)]
     Engine(#[from] oubli_engine::EngineError),
+    /// A request's selection does not resolve on the data.
+    #[error(transparent)]
+    Data(#[from] oubli_data::DataError),
+    /// Verifying a result failed.
+    #[error(transparent)]
+    Audit(#[from] oubli_audit::AuditError),
 }

@@ -4,8 +4,11 @@
 //!
 //! - [`backdoor`]: BadNets poisoning (Gu et al. 2017) removed by forgetting the poisoned
 //!   samples, all of them or only the share that was found.
+//! - [`demo`]: `oubli demo`, the tour on digits: plain and SISA models, an owner, a class
+//!   and poisoned samples forgotten with exact and approximate methods, each verified.
 
 pub mod backdoor;
+pub mod demo;
 mod error;
 
 pub use error::ScenarioError;

@@ -80,6 +80,13 @@ impl Bar {
 
 impl TrainObserver for Bar {
     fn on_start(&mut self, total_steps: usize) {
+        // One bar may watch several runs (the demo's network, then each SISA stage): the
+        // finished run's bar goes, so only the current one is drawn.
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+        self.estimated = false;
+        self.done = 0;
         self.start = Instant::now();
         self.total = total_steps;
         if !logs_enabled() {

@@ -1,158 +1,130 @@
-//! `oubli demo`: the tour on the embedded digits set. Train a model, then forget one owner
-//! and one class with the exact method, and show what changed.
+//! `oubli demo`: the tour on the embedded digits set (oubli_scenarios::demo): plain and
+//! SISA models, an owner, a class and poisoned samples forgotten with `retrain`, `sisa` and
+//! two approximate methods, each verified; a table here and a linked report on disk.
 
+use crate::args::check_output_dir;
 use crate::output::{json, pct};
 use crate::progress::Bar;
 use clap::Args;
-use oubli_data::{load, LoadOptions, Selection};
-use oubli_forget::forget_model;
-use oubli_model::{fit, ModelSpec, Network, TrainConfig};
-use serde::Serialize;
-use serde_json::json;
+use oubli_data::{load, LoadOptions};
+use oubli_scenarios::demo::{self, DemoParams, DemoReport, RequestKind};
+use std::path::PathBuf;
 
 /// Arguments of `oubli demo`.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Deletion method (any registered method).
-    #[arg(long, default_value = "retrain")]
-    pub method: String,
-    /// Seed for training and the method.
+    /// Seed for training, the methods and the audits.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The approximate methods run beside `retrain` and `sisa`, comma-separated
+    /// (`oubli methods`).
+    #[arg(long, value_delimiter = ',', default_values_t = demo::DEFAULT_APPROXIMATE.map(String::from))]
+    pub methods: Vec<String>,
+    /// Cheaper audits (no LiRA shadows): verdicts from accuracy and the shadow-free attacks.
+    #[arg(long, conflicts_with = "shadows")]
+    pub quick: bool,
+    /// LiRA shadow models of each request's audit (default: the tour's).
+    #[arg(long)]
+    pub shadows: Option<usize>,
+    /// Directory for report.html, report.json and each audit's report.
+    #[arg(long, default_value = "demo-report")]
+    pub out: PathBuf,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct Side {
-    forget_accuracy: f64,
-    retain_accuracy: f64,
-    test_accuracy: f64,
-    seconds: f64,
-}
-
 /// Runs the demo.
 pub fn run(a: DemoArgs) -> anyhow::Result<i32> {
-    let dataset = load("digits", &LoadOptions::default())?;
-    let spec = ModelSpec::by_name("mlp", dataset.shape.clone(), dataset.num_classes)?;
-    // 20 epochs at 3e-3 reach ~98% on digits in well under a second.
-    let config = TrainConfig {
-        epochs: 20,
-        lr: 3e-3,
-        seed: a.seed,
-        ..TrainConfig::default()
-    }
-    .validate()?;
-    let mut bar = Bar::new("train");
-    let (model, trained) = fit(&dataset, spec.clone(), &config, &mut bar)?;
-    drop(bar);
-    // The owner with the most samples: the request that moves the numbers the most.
-    let owner = {
-        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
-        for o in dataset.train.owners.iter().flatten() {
-            *counts.entry(o.as_str()).or_default() += 1;
+    check_output_dir(&a.out)?;
+    for m in &a.methods {
+        if m == "retrain" || m == oubli_sisa::METHOD_FORGET {
+            anyhow::bail!("--methods: `{m}` always runs; name approximate methods only");
         }
-        counts
-            .into_iter()
-            .max_by_key(|&(o, c)| (c, std::cmp::Reverse(o)))
-            .map(|(o, _)| o.to_string())
+        if !oubli_engine::method_exists(m) {
+            anyhow::bail!("--methods: unknown method `{m}` (see `oubli methods`)");
+        }
     }
-    .ok_or_else(|| anyhow::anyhow!("digits has no owners"))?;
-    let class = 3u32;
-    let selection = Selection {
-        owners: vec![owner.clone()],
-        classes: vec![class],
-        ..Selection::default()
+    let mut params = if a.quick {
+        DemoParams::quick(a.seed)
+    } else {
+        DemoParams::full(a.seed)
     };
-    let (forgot, report) =
-        forget_model(&model, &dataset, &selection, &a.method, None, a.seed, None)?;
-    let net = Network::new(spec)?;
-    let part = |sel: Selection| -> anyhow::Result<(usize, f64, f64)> {
-        let split = dataset.train.subset(&dataset.select(&sel)?);
-        let before = oubli_model::evaluate(&net, &model.params, &split).accuracy;
-        let after = oubli_model::evaluate(&net, &forgot.params, &split).accuracy;
-        Ok((split.len(), before, after))
+    params.approximate = a.methods.clone();
+    if let Some(k) = a.shadows {
+        params.audit.shadows = k;
+    }
+    let dataset = load("digits", &LoadOptions::default())?;
+    let verbose = crate::progress::logs_enabled();
+    let mut progress = |m: &str| {
+        if verbose {
+            eprintln!("demo: {m}");
+        }
     };
-    let (owner_n, owner_before, owner_after) = part(Selection {
-        owners: vec![owner.clone()],
-        ..Selection::default()
-    })?;
-    let (class_n, class_before, class_after) = part(Selection {
-        classes: vec![class],
-        ..Selection::default()
-    })?;
-    let before = Side {
-        forget_accuracy: report.original_forget_accuracy,
-        retain_accuracy: report.original_retain_accuracy,
-        test_accuracy: report.original_test_accuracy,
-        seconds: trained.seconds,
-    };
-    let after = Side {
-        forget_accuracy: report.forget_accuracy,
-        retain_accuracy: report.retain_accuracy,
-        test_accuracy: report.test_accuracy,
-        seconds: report.seconds,
-    };
+    let mut bar = Bar::new("train");
+    let report = demo::run(&dataset, &params, &mut bar, &mut progress)?;
+    drop(bar);
+    demo::write_report(&report, &a.out)
+        .map_err(|e| anyhow::anyhow!("writing the report to {}: {e}", a.out.display()))?;
+    let html = a.out.join("report.html");
     if a.json {
-        json(&json!({
-            "dataset": "digits",
-            "model": "mlp",
-            "method": report.method,
-            "request": {"owner": owner, "class": class, "forget_samples": report.forget_samples},
-            "before": before,
-            "after": after,
-            "parts": [
-                {"what": format!("owner {owner}"), "samples": owner_n, "accuracy_before": owner_before, "accuracy_after": owner_after},
-                {"what": format!("class {class}"), "samples": class_n, "accuracy_before": class_before, "accuracy_after": class_after},
-            ],
-            "sample_gradients": report.sample_gradients,
-            "weights_sha256_before": report.parent_sha256,
-            "weights_sha256_after": report.weights_sha256,
-        }))?;
+        let mut v = serde_json::to_value(&report)?;
+        v["report_html"] = html.display().to_string().into();
+        json(&v)?;
         return Ok(0);
     }
-    println!(
-        "oubli demo — digits (embedded, {} train / {} test), mlp, seed {}",
-        dataset.train.len(),
-        dataset.test.len(),
-        a.seed
-    );
-    println!("request: forget owner {owner} ({owner_n} samples) and class {class} ({class_n} samples): {} samples in all", report.forget_samples);
-    println!("method: {}\n", report.method);
-    println!(
-        "                     before (trained)   after ({})",
-        report.method
-    );
-    println!(
-        "  forget accuracy   {:>17}   {:>12}",
-        pct(before.forget_accuracy),
-        pct(after.forget_accuracy)
-    );
-    println!(
-        "    owner {owner:<8}  {:>17}   {:>12}",
-        pct(owner_before),
-        pct(owner_after)
-    );
-    println!(
-        "    class {class:<8}  {:>17}   {:>12}",
-        pct(class_before),
-        pct(class_after)
-    );
-    println!(
-        "  retain accuracy   {:>17}   {:>12}",
-        pct(before.retain_accuracy),
-        pct(after.retain_accuracy)
-    );
-    println!(
-        "  test accuracy     {:>17}   {:>12}",
-        pct(before.test_accuracy),
-        pct(after.test_accuracy)
-    );
-    println!(
-        "  seconds           {:>17.2}   {:>12.2}",
-        before.seconds, after.seconds
-    );
-    println!("\nA retrained model cannot have memorised what it never saw: the forget accuracy left is what it generalises.");
+    print_table(&report);
+    println!("\nreport: {}", html.display());
     Ok(0)
+}
+
+fn print_table(r: &DemoReport) {
+    println!(
+        "oubli demo — {} ({} train / {} test, {} poisoned), {}, seed {}",
+        r.dataset, r.train_samples, r.test_samples, r.poisoned_samples, r.model, r.seed
+    );
+    for m in &r.models {
+        println!(
+            "  {:<6} {}: test {}, ASR {}, trained in {:.2} s",
+            m.name,
+            m.description,
+            pct(m.test_accuracy),
+            pct(m.attack_success),
+            m.seconds
+        );
+    }
+    println!(
+        "\n  {:<33} {:<13} {:>10} {:>8} {:>7}  {:<14} {:>7}",
+        "request", "method", "forget acc", "test acc", "ASR", "verdict", "seconds"
+    );
+    for q in &r.requests {
+        let poison = q.request.kind == RequestKind::Poison;
+        let asr = |x: f64| if poison { pct(x) } else { "-".into() };
+        let b = &q.before_plain;
+        println!(
+            "  {:<33} {:<13} {:>10} {:>8} {:>7}",
+            q.request.title,
+            "(before)",
+            pct(b.forget_accuracy),
+            pct(b.test_accuracy),
+            asr(b.attack_success)
+        );
+        for m in &q.methods {
+            println!(
+                "  {:<33} {:<13} {:>10} {:>8} {:>7}  {:<14} {:>7.2}",
+                "",
+                m.method,
+                pct(m.after.forget_accuracy),
+                pct(m.after.test_accuracy),
+                asr(m.after.attack_success),
+                m.verdict.as_str(),
+                m.seconds + m.verify_seconds
+            );
+        }
+    }
+    println!();
+    for f in &r.findings {
+        println!("{f}");
+    }
+    println!("({:.1} s in all)", r.seconds);
 }
