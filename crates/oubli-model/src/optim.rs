@@ -62,18 +62,24 @@ impl OptimizerState {
         decay_mask: &[bool],
     ) {
         self.t += 1;
+        assert!(
+            grad.len() == params.len() && decay_mask.len() == params.len(),
+            "gradient and mask must match the parameters"
+        );
+        // Zipped slices instead of indexing: without bounds checks the loops vectorise (the
+        // Adam update was a quarter of an MNIST MLP step as an indexed loop). The arithmetic
+        // is the same expression in the same order, and vector sqrt/div are exactly
+        // rounded, so the result is bit-identical to the scalar loop.
+        let decayed = |g: f32, p: f32, decay: bool| g + if decay { weight_decay * p } else { 0.0 };
         match self.kind {
             OptimizerKind::Sgd => {
                 let mu = self.momentum;
-                for i in 0..params.len() {
-                    let g = grad[i]
-                        + if decay_mask[i] {
-                            weight_decay * params[i]
-                        } else {
-                            0.0
-                        };
-                    self.m[i] = if self.t == 1 { g } else { mu * self.m[i] + g };
-                    params[i] -= lr * self.m[i];
+                let first = self.t == 1;
+                let m = &mut self.m[..params.len()];
+                for (((p, &g), &decay), m) in params.iter_mut().zip(grad).zip(decay_mask).zip(m) {
+                    let g = decayed(g, *p, decay);
+                    *m = if first { g } else { mu * *m + g };
+                    *p -= lr * *m;
                 }
             }
             OptimizerKind::Adam => {
@@ -82,17 +88,16 @@ impl OptimizerState {
                 let bc2 = 1.0 - BETA2.powi(t);
                 let step = lr / bc1;
                 let bc2_sqrt = bc2.sqrt();
-                for i in 0..params.len() {
-                    let g = grad[i]
-                        + if decay_mask[i] {
-                            weight_decay * params[i]
-                        } else {
-                            0.0
-                        };
-                    self.m[i] = BETA1 * self.m[i] + (1.0 - BETA1) * g;
-                    self.v[i] = BETA2 * self.v[i] + (1.0 - BETA2) * g * g;
-                    let denom = self.v[i].sqrt() / bc2_sqrt + EPS;
-                    params[i] -= step * self.m[i] / denom;
+                let m = &mut self.m[..params.len()];
+                let v = &mut self.v[..params.len()];
+                for ((((p, &g), &decay), m), v) in
+                    params.iter_mut().zip(grad).zip(decay_mask).zip(m).zip(v)
+                {
+                    let g = decayed(g, *p, decay);
+                    *m = BETA1 * *m + (1.0 - BETA1) * g;
+                    *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+                    let denom = v.sqrt() / bc2_sqrt + EPS;
+                    *p -= step * *m / denom;
                 }
             }
         }
