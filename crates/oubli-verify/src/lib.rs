@@ -73,6 +73,7 @@ mod logistic;
 pub mod owners;
 pub mod paired;
 pub mod plots;
+pub mod plots_stream;
 pub mod report;
 mod report_example;
 pub mod rmia;

@@ -13,10 +13,10 @@ use crate::report::PerModel;
 use crate::roc::Roc;
 use crate::verdict::SetAccuracies;
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type DrawResult = Result<(), Box<dyn Error>>;
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(crate) type DrawResult = Result<(), Box<dyn Error>>;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Colours of the three models (grey / blue / green) and two sets.
 const ORIGINAL: RGBColor = RGBColor(127, 127, 127);
 const UNLEARNED: RGBColor = RGBColor(31, 119, 180);
@@ -29,7 +29,7 @@ const EXTRA: [RGBColor; 3] = [
     RGBColor(23, 190, 207),
 ];
 /// Minor grid lines: barely there, so the data stands out.
-const FAINT: RGBColor = RGBColor(246, 246, 246);
+pub(crate) const FAINT: RGBColor = RGBColor(246, 246, 246);
 const SET_NAMES: [&str; 3] = ["forget", "retain", "test"];
 
 /// The colour used for a model name (`original`, `unlearned`, `retrained`).
@@ -45,7 +45,7 @@ fn model_color(name: &str, index: usize) -> RGBColor {
 /// Runs `draw` on a white `w × h` SVG canvas and returns the SVG text
 /// without the `xmlns` attribute (inline SVG in HTML does not need it). A
 /// drawing error yields a small SVG stating the error instead of a panic.
-fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> DrawResult) -> String {
+pub(crate) fn render(w: u32, h: u32, draw: impl FnOnce(&Area) -> DrawResult) -> String {
     let mut buf = String::new();
     let result = {
         let root = SVGBackend::with_string(&mut buf, (w, h)).into_drawing_area();
@@ -70,7 +70,7 @@ fn message_svg(w: u32, h: u32, text: &str) -> String {
     )
 }
 
-fn caption_style() -> TextStyle<'static> {
+pub(crate) fn caption_style() -> TextStyle<'static> {
     (FONT, 16).into_font().color(&RGBColor(40, 40, 40))
 }
 
