@@ -4,8 +4,12 @@
 //!
 //! - [`backdoor`]: BadNets poisoning (Gu et al. 2017) removed by forgetting the poisoned
 //!   samples, all of them or only the share that was found.
+//! - [`stream`]: a stream of per-user deletion requests applied one by one under the
+//!   deletion worker's policies (exact SISA, approximate with periodic retraining,
+//!   approximate only, certified), against the retrain oracle over the stream.
 
 pub mod backdoor;
 mod error;
+pub mod stream;
 
 pub use error::ScenarioError;
