@@ -6,9 +6,13 @@
 //!   samples, all of them or only the share that was found.
 //! - [`demo`]: `oubli demo`, the tour on digits: plain and SISA models, an owner, a class
 //!   and poisoned samples forgotten with exact and approximate methods, each verified.
+//! - [`stream`]: a stream of per-user deletion requests applied one by one under the
+//!   deletion worker's policies (exact SISA, approximate with periodic retraining,
+//!   approximate only, certified), against the retrain oracle over the stream.
 
 pub mod backdoor;
 pub mod demo;
 mod error;
+pub mod stream;
 
 pub use error::ScenarioError;

@@ -74,6 +74,7 @@ pub mod owners;
 pub mod paired;
 pub mod plots;
 pub mod plots_frontier;
+pub mod plots_stream;
 pub mod report;
 mod report_example;
 pub mod rmia;

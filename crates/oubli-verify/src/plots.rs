@@ -13,8 +13,8 @@ use crate::report::PerModel;
 use crate::roc::Roc;
 use crate::verdict::SetAccuracies;
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type DrawResult = Result<(), Box<dyn Error>>;
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(crate) type DrawResult = Result<(), Box<dyn Error>>;
 
 pub(crate) const FONT: &str = "sans-serif";
 /// Colours of the three models (grey / blue / green) and two sets.

@@ -51,6 +51,32 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The method for the next batch: a SISA ensemble's or certified model's own exact
+    /// method always; for a single network `retrain` when one is due (every batch with
+    /// `retrain_every_requests = 0`; else once `approximate_since_exact` requests were
+    /// answered approximately since the last exact model, or that model is
+    /// `hours_since_exact` old or older), the approximate method otherwise. The worker and
+    /// the user-stream scenario both decide with this, so a simulated stream follows the
+    /// service's cadence exactly.
+    pub fn method_for(
+        &self,
+        kind: oubli_engine::Kind,
+        approximate_since_exact: usize,
+        hours_since_exact: f64,
+    ) -> String {
+        if let Some(own) = kind.own_method() {
+            return own.to_string();
+        }
+        if self.retrain_every_requests == 0
+            || approximate_since_exact >= self.retrain_every_requests
+            || hours_since_exact >= self.retrain_every_hours
+        {
+            "retrain".into()
+        } else {
+            self.approximate_method.clone()
+        }
+    }
+
     /// Parses a TOML policy, refusing unknown keys and impossible values.
     pub fn from_toml(text: &str) -> Result<Self, crate::WorkerError> {
         let p: Policy =
@@ -84,5 +110,37 @@ fn oubli_forget_known(name: &str) -> Result<(), ()> {
     match name {
         "sisa" | "certified" => Err(()),
         other => oubli_engine::method_exists(other).then_some(()).ok_or(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oubli_engine::Kind;
+
+    #[test]
+    fn cadence_retrains_after_k_approximate_requests_or_when_the_exact_model_is_old() {
+        let p = Policy {
+            retrain_every_requests: 3,
+            retrain_every_hours: 24.0,
+            ..Policy::default()
+        };
+        let m = |since, hours| p.method_for(Kind::Single, since, hours);
+        assert_eq!(m(0, 0.0), "neggrad-plus");
+        assert_eq!(m(2, 23.9), "neggrad-plus");
+        assert_eq!(m(3, 0.0), "retrain");
+        assert_eq!(m(0, 24.0), "retrain");
+        assert_eq!(
+            m(usize::MAX, f64::INFINITY),
+            "retrain",
+            "no exact model yet"
+        );
+        assert_eq!(p.method_for(Kind::Sisa, 9, 99.0), "sisa");
+        assert_eq!(p.method_for(Kind::Certified, 9, 99.0), "certified");
+        let exact_only = Policy {
+            retrain_every_requests: 0,
+            ..Policy::default()
+        };
+        assert_eq!(exact_only.method_for(Kind::Single, 0, 0.0), "retrain");
     }
 }

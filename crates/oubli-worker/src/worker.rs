@@ -317,22 +317,13 @@ impl<'a> Worker<'a> {
     /// The method for the next batch of a single network: approximate, or `retrain` when the
     /// policy says one is due. Ensembles and certified models always use their exact method.
     fn method_for(&self, _dataset: &Dataset) -> Result<String, WorkerError> {
-        if let Some(own) = self.model.kind().own_method() {
-            return Ok(own.to_string());
-        }
-        if self.policy.retrain_every_requests == 0 {
-            return Ok("retrain".into());
+        let kind = self.model.kind();
+        if kind.own_method().is_some() || self.policy.retrain_every_requests == 0 {
+            // The decision needs no history: skip reading the store.
+            return Ok(self.policy.method_for(kind, 0, 0.0));
         }
         let (since, hours) = self.approximate_since_exact()?;
-        Ok(
-            if since >= self.policy.retrain_every_requests
-                || hours >= self.policy.retrain_every_hours
-            {
-                "retrain".into()
-            } else {
-                self.policy.approximate_method.clone()
-            },
-        )
+        Ok(self.policy.method_for(kind, since, hours))
     }
 
     /// Requests answered approximately since the last exact model, and that model's age.

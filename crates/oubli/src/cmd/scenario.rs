@@ -13,6 +13,10 @@ pub enum ScenarioCommand {
     /// BadNets backdoor: poison, train, forget the poisoned samples with each method, and
     /// compare attack success and clean accuracy with the retrain oracle.
     Backdoor(Box<BackdoorArgs>),
+    /// A stream of per-user deletions applied one by one under each worker policy (exact
+    /// SISA, approximate with a retrain every k, approximate only, certified): compute,
+    /// accuracy and a membership signal over the stream, against the retrain oracle.
+    UserStream(Box<crate::cmd::scenario_stream::UserStreamArgs>),
 }
 
 /// Trigger corner.
@@ -65,6 +69,7 @@ pub struct BackdoorArgs {
 pub fn run(c: ScenarioCommand) -> anyhow::Result<i32> {
     match c {
         ScenarioCommand::Backdoor(a) => run_backdoor(*a),
+        ScenarioCommand::UserStream(a) => crate::cmd::scenario_stream::run(*a),
     }
 }
 
