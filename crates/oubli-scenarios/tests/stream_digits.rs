@@ -9,7 +9,7 @@ use oubli_data::{load, LoadOptions};
 use oubli_engine::certified::CertifiedPlan;
 use oubli_model::{ModelSpec, Silent, TrainConfig};
 use oubli_scenarios::stream::{render_html, run, StreamPlan, StreamPolicy, StreamReport};
-use oubli_sisa::{Aggregation, ShardBy, SisaConfig};
+use oubli_sisa::{ShardBy, SisaConfig};
 use oubli_worker::Policy;
 
 const REQUESTS: usize = 8;
@@ -34,7 +34,7 @@ fn report() -> StreamReport {
             shards: 4,
             slices: 1,
             shard_by: ShardBy::Id, // the scenario shards by owner whatever this says
-            aggregation: Aggregation::MeanProb,
+            ..SisaConfig::default()
         },
         certified: CertifiedPlan {
             params: CertifiedParams {

@@ -68,11 +68,12 @@ impl DemoParams {
                 seed,
                 ..TrainConfig::default()
             },
-            // By owner, so that forgetting one person retrains one shard.
+            // By owner, so that forgetting one person retrains one shard from their slice.
             sisa: SisaConfig {
                 shards: 5,
                 slices: 2,
                 shard_by: ShardBy::Owner,
+                slice_by: ShardBy::Owner,
                 aggregation: Aggregation::MeanProb,
             },
             approximate: DEFAULT_APPROXIMATE.iter().map(|s| s.to_string()).collect(),

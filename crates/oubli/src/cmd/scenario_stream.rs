@@ -101,6 +101,7 @@ pub fn run(a: UserStreamArgs) -> anyhow::Result<i32> {
         shards: a.train.sisa_shards.unwrap_or(10),
         slices: a.train.sisa_slices.unwrap_or(1),
         shard_by: ShardBy::Owner,
+        slice_by: a.train.slice_by.into(),
         aggregation: match a.train.aggregation {
             AggregationArg::Mean => Aggregation::MeanProb,
             AggregationArg::Vote => Aggregation::Vote,
