@@ -54,7 +54,7 @@ pub(crate) enum Family {
         /// The original's own plan (`AnyModel::retrain_plan`).
         plan: TrainPlan,
         /// The dataset's name, shape, classes and test split; `train` is replaced per fit.
-        template: Dataset,
+        template: Box<Dataset>,
         /// Classes predicted.
         num_classes: usize,
     },
@@ -78,10 +78,10 @@ impl Family {
             }
             AnyModel::Sisa(_) | AnyModel::Certified(_) => Self::Engine {
                 plan: original.retrain_plan()?,
-                template: Dataset {
+                template: Box::new(Dataset {
                     train: Split::default(),
                     ..data.clone()
-                },
+                }),
                 num_classes: original.num_classes(),
             },
         })

@@ -282,6 +282,7 @@ mod tests {
             3,
             &MarkerParams {
                 min_samples: 100,
+                positions: 3,
                 ..MarkerParams::default()
             },
         );

@@ -236,7 +236,8 @@ mod tests {
         assert_eq!(r.owners[0].verdict, MARKER_FORGOTTEN);
         assert_eq!(r.owners[1].verdict, MARKER_REACTS);
         assert_eq!((r.still_reacting, r.fpr, r.fnr), (1, 0.0, 0.0));
-        assert!(r.owners[1].unlearned.p_value < 1e-9);
+        // 18 of 30 against the oracle's 4/32 base rate.
+        assert!(r.owners[1].unlearned.p_value < 1e-6, "{r:?}");
     }
 
     #[test]
