@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use oubli_data::{fingerprint, Dataset, Selection, Split};
-use oubli_forget::{find, partition, training_data, ForgetContext};
+use oubli_engine::{AnyModel, SingleModel};
+use oubli_forget::{find, partition};
 use oubli_model::file::ModelFile;
-use oubli_model::{Network, Params, TrainConfig, ValidTrainConfig};
+use oubli_model::Params;
 use oubli_verify::{AttackResult, OwnerTest, Report};
 
-use crate::compat::check_compatible;
+use crate::compat::{check_compatible, check_compatible_any};
+use crate::family::{Family, Fitted};
 use crate::outputs::{ModelOutputs, Sets};
 use crate::relearn::Relearn;
 use crate::shadows::{choose_sorted, rng, train_shadows, ShadowPlan, TargetPool};
@@ -22,6 +24,9 @@ use evidence::{null_statistics, OraclePlan, ShadowEvidence};
 
 mod evidence;
 mod examine;
+mod markers;
+
+pub use markers::recorded_markers;
 
 /// Forget samples on which relearning progress is checked after each step.
 const RELEARN_CHECK_SAMPLES: usize = 1000;
@@ -37,7 +42,7 @@ const LOSS_SAMPLES: usize = 2000;
 /// [`Auditor::audit`].
 ///
 /// The forget and retain sets are resolved against the data the **original**
-/// was trained on ([`training_data`] then [`partition`] with `selection`).
+/// was trained on (`AnyModel::training_data`, then [`partition`] with `selection`).
 /// `retrained` is the oracle; `None` trains it here with the `retrain` method
 /// (the original's training config and seed, minus the forget set).
 /// `method_for_runs` names the method that produced `unlearned`; it is only
@@ -48,7 +53,7 @@ const LOSS_SAMPLES: usize = 2000;
 /// (≤ `max_retain_eval`, seeded) / test; loss-threshold, NeurIPS simple,
 /// confidence and LiRA attacks on each (LiRA's shadows are shared); JS
 /// divergence and weight distances; relearn time; the challenge score; the
-/// verdict ([`Report::apply_verdict`]).
+/// verdict ([`Report::apply_verdict`]). [`audit_any`] does the same for any kind.
 #[allow(clippy::too_many_arguments)] // the `oubli verify` contract: one argument per input
 pub fn audit(
     original: &ModelFile,
@@ -73,6 +78,40 @@ pub fn audit(
     auditor.audit(unlearned, method_for_runs, progress)
 }
 
+/// [`audit`] for models of any kind (single network, SISA ensemble, certified
+/// model). The oracle, LiRA's shadows and the calibration retrains are of the
+/// original's kind, trained through the engine with its own plan; what needs a
+/// single network's weights (relearn time, weight distances, U-LiRA, the
+/// challenge score) is measured for single networks only.
+#[allow(clippy::too_many_arguments)] // the `oubli verify` contract: one argument per input
+pub fn audit_any(
+    original: &AnyModel,
+    unlearned: &AnyModel,
+    retrained: Option<&AnyModel>,
+    dataset: &Dataset,
+    selection: &Selection,
+    method_for_runs: Option<(&str, Option<&serde_json::Value>)>,
+    config: &AuditConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Report, AuditError> {
+    check_compatible_any(original, unlearned, "unlearned")?;
+    let auditor = Auditor::prepare_any(
+        original,
+        retrained,
+        dataset,
+        selection,
+        method_for_runs,
+        config,
+        progress,
+    )?;
+    auditor.audit_any(unlearned, method_for_runs, progress)
+}
+
+/// A single model file as the engine's model type (its network built once).
+pub(crate) fn as_any(file: &ModelFile) -> Result<AnyModel, AuditError> {
+    Ok(AnyModel::Single(Box::new(SingleModel::new(file.clone())?)))
+}
+
 /// The evidence shared by every audit of one forget request on one original
 /// model: build it once, then [`audit`](Self::audit) any number of
 /// unlearned models (each audit then costs their outputs, attacks and
@@ -82,17 +121,16 @@ pub struct Auditor {
     /// Only its name is kept: the audit needs the forget, retain and test splits, not the
     /// whole dataset (a copy of MNIST per audit otherwise).
     dataset_name: String,
-    /// The dataset the original's lineage names (the audited models must name it too).
-    original_dataset: String,
+    /// The original (its kind, dataset and architecture are what audited models must match).
+    original_model: AnyModel,
     selection: Selection,
-    net: Network,
-    train_config: ValidTrainConfig,
+    family: Family,
     forget: Split,
     retain: Split,
     retain_eval: Split,
     test: Split,
-    original: Params,
-    oracle: Params,
+    original: Fitted,
+    oracle: Fitted,
     /// The given oracle's recorded training-set fingerprint (`None`: trained here).
     oracle_fingerprint: Option<String>,
     outputs: (ModelOutputs, ModelOutputs),
@@ -126,18 +164,40 @@ impl Auditor {
         config: &AuditConfig,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Self, AuditError> {
+        let retrained = retrained.map(as_any).transpose()?;
+        Self::prepare_any(
+            &as_any(original)?,
+            retrained.as_ref(),
+            dataset,
+            selection,
+            u_lira_method,
+            config,
+            progress,
+        )
+    }
+
+    /// [`prepare`](Self::prepare) for an original of any kind; the oracle, shadows
+    /// and calibration retrains are of its kind.
+    pub fn prepare_any(
+        original: &AnyModel,
+        retrained: Option<&AnyModel>,
+        dataset: &Dataset,
+        selection: &Selection,
+        u_lira_method: Option<(&str, Option<&serde_json::Value>)>,
+        config: &AuditConfig,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Self, AuditError> {
         config.validate()?;
         let started = Instant::now();
         let mut timings = BTreeMap::new();
         let seed = config.seed;
-        let spec = &original.lineage.spec;
         if let Some(m) = retrained {
-            check_compatible(original, m, "retrained")?;
+            check_compatible_any(original, m, "retrained")?;
         }
         if let Some((method, _)) = u_lira_method {
             find(method)?;
         }
-        let data = training_data(original, dataset)?;
+        let data = original.training_data(dataset)?;
         let (forget, retain) = partition(&data, selection)?;
         if let Some(m) = retrained {
             check_oracle(original, m, &forget, &retain)?;
@@ -151,12 +211,7 @@ impl Auditor {
                 return Err(AuditError::Mismatch(format!("the {name} set is empty")));
             }
         }
-        let train_config: TrainConfig =
-            serde_json::from_value(original.lineage.train_config.clone()).map_err(|e| {
-                AuditError::Mismatch(format!("the original's training config is unreadable: {e}"))
-            })?;
-        let train_config = train_config.validate()?;
-        let net = Network::new(spec.clone())?;
+        let family = Family::of(original, &data)?;
         let mut notes = Vec::new();
         let u_lira_method = u_lira_method.filter(|_| config.u_lira);
         if config.u_lira && config.shadows > 0 && u_lira_method.is_none() {
@@ -164,23 +219,31 @@ impl Auditor {
                 "U-LiRA skipped: no unlearning method was given to run inside shadows".into(),
             );
         }
+        let u_lira_method = match (u_lira_method, family.net()) {
+            (Some(_), None) => {
+                notes.push(format!(
+                    "U-LiRA skipped: it runs a single-model method inside shadows, and the model is {}",
+                    original.kind().article()
+                ));
+                None
+            }
+            (m, _) => m,
+        };
+        let original_fitted = match original {
+            AnyModel::Single(m) => Fitted::Net(m.file.params.clone()),
+            other => Fitted::Any(Box::new(other.clone())),
+        };
 
         let t = Instant::now();
         let oracle = match retrained {
-            Some(m) => m.params.clone(),
+            Some(AnyModel::Single(m)) => Fitted::Net(m.file.params.clone()),
+            Some(m) => Fitted::Any(Box::new(m.clone())),
             None => {
-                progress("training the retrained oracle (retrain without the forget set)");
-                let ctx = ForgetContext {
-                    net: &net,
-                    original: &original.params,
-                    train_config: &train_config,
-                    forget: &forget,
-                    retain: &retain,
-                    validation: None,
-                    seed,
-                    stored_updates: None,
-                };
-                let p = find("retrain")?.run(None, &ctx)?.unlearned.params;
+                progress(&format!(
+                    "training the retrained oracle ({} retrained without the forget set)",
+                    original.kind().article()
+                ));
+                let p = family.retrain(&retain)?;
                 timings.insert("retraining_oracle".to_string(), t.elapsed().as_secs_f64());
                 p
             }
@@ -200,8 +263,8 @@ impl Auditor {
             test: &data.test,
         };
         let outputs = (
-            ModelOutputs::compute(&net, &original.params, &sets),
-            ModelOutputs::compute(&net, &oracle, &sets),
+            ModelOutputs::compute(&family, &original_fitted, &sets),
+            ModelOutputs::compute(&family, &oracle, &sets),
         );
         let mut attacks = (outputs.0.attacks(seed), outputs.1.attacks(seed));
         timings.insert("outputs".to_string(), t.elapsed().as_secs_f64());
@@ -213,9 +276,8 @@ impl Auditor {
             let t = Instant::now();
             let pool = TargetPool::new(&forget, &data.test, config.lira_targets, seed);
             let plan = ShadowPlan {
-                net: &net,
+                family: &family,
                 retain: &retain,
-                train_config: &train_config,
                 shadows: config.shadows,
                 retain_fraction: config.shadow_retain_fraction,
                 seed,
@@ -224,8 +286,9 @@ impl Auditor {
             let shadows = train_shadows(&plan, &pool, progress)?;
             notes.extend(shadows.u_lira_note.clone());
             lira_details = format!(
-                "{} shadows, {} forget + {} test targets, each target in {} shadows, shadow retain fraction {}{}",
+                "{} shadows ({}), {} forget + {} test targets, each target in {} shadows, shadow retain fraction {}{}",
                 config.shadows,
+                original.kind().article(),
                 pool.members,
                 pool.len() - pool.members,
                 config.shadows / 2,
@@ -237,9 +300,9 @@ impl Auditor {
                 }
             );
             let evidence = ShadowEvidence { shadows, pool };
-            let (a, owners_o, _) = evidence.attack(&net, &original.params, config);
+            let (a, owners_o, _) = evidence.attack(&family, &original_fitted, config);
             attacks.0.extend(a);
-            let (a, owners_r, _) = evidence.attack(&net, &oracle, config);
+            let (a, owners_r, _) = evidence.attack(&family, &oracle, config);
             attacks.1.extend(a);
             owner_tests = (owners_o, owners_r);
             lira = Some(evidence);
@@ -249,9 +312,8 @@ impl Auditor {
         let calibration = if config.calibration_oracles > 0 {
             let t = Instant::now();
             let stats = OraclePlan {
-                net: &net,
+                family: &family,
                 retain: &retain,
-                train_config: &train_config,
                 sets: Sets {
                     forget: &forget,
                     retain: &retain_eval,
@@ -268,29 +330,38 @@ impl Auditor {
         };
         let original_statistics = null_statistics(outputs.0.forget.accuracy, &attacks.0);
 
-        progress("measuring the oracle's relearn time");
         let t = Instant::now();
         let relearn_check = forget.subset(&choose_sorted(
             forget.len(),
             RELEARN_CHECK_SAMPLES,
             &mut rng(seed, "relearn-check", 0),
         ));
-        let original_check = oubli_model::evaluate(&net, &original.params, &relearn_check).accuracy;
-        let relearn_target = (original_check - RELEARN_SLACK).max(0.0);
+        let relearn_target = match (family.net(), original_fitted.params()) {
+            (Some((net, _)), Some(p)) => {
+                let original_check = oubli_model::evaluate(net, p, &relearn_check).accuracy;
+                (original_check - RELEARN_SLACK).max(0.0)
+            }
+            _ => {
+                notes.push(format!(
+                    "relearn time and weight distances skipped: they fine-tune a single network's weights, and the model is {}",
+                    original.kind().article()
+                ));
+                0.0
+            }
+        };
         let mut auditor = Self {
             config: config.clone(),
             dataset_name: dataset.name.clone(),
-            original_dataset: original.lineage.dataset.clone(),
+            original_model: original.clone(),
             selection: selection.clone(),
-            net,
-            train_config,
+            family,
             forget,
             retain,
             retain_eval,
             test: data.test,
-            original: original.params.clone(),
+            original: original_fitted,
             oracle,
-            oracle_fingerprint: retrained.map(|m| m.lineage.trained_ids_fingerprint.clone()),
+            oracle_fingerprint: retrained.map(|m| m.lineage().trained_ids_fingerprint),
             outputs,
             attacks,
             lira,
@@ -304,7 +375,11 @@ impl Auditor {
             relearn_retrained: None,
             timings,
         };
-        auditor.relearn_retrained = auditor.relearn().steps(&auditor.oracle);
+        if let Some(relearn) = auditor.relearn() {
+            progress("measuring the oracle's relearn time");
+            let steps = auditor.oracle.params().and_then(|p| relearn.steps(p));
+            auditor.relearn_retrained = steps;
+        }
         auditor
             .timings
             .insert("relearn_retrained".to_string(), t.elapsed().as_secs_f64());
@@ -314,10 +389,12 @@ impl Auditor {
         Ok(auditor)
     }
 
-    /// The relearn-time measurement shared by the oracle and every unlearned model.
-    fn relearn(&self) -> Relearn<'_> {
-        Relearn {
-            net: &self.net,
+    /// The relearn-time measurement shared by the oracle and every unlearned model
+    /// (`None` unless the models are single networks).
+    fn relearn(&self) -> Option<Relearn<'_>> {
+        let (net, _) = self.family.net()?;
+        Some(Relearn {
+            net,
             forget: &self.forget,
             check: &self.relearn_check,
             target: self.relearn_target,
@@ -325,7 +402,7 @@ impl Auditor {
             lr: self.config.relearn_lr,
             batch: self.config.relearn_batch,
             seed: self.config.seed,
-        }
+        })
     }
 
     /// The forget set the audits check (resolved against the original's data).
@@ -333,25 +410,25 @@ impl Auditor {
         &self.forget
     }
 
-    /// The retrained oracle's parameters.
-    pub fn oracle(&self) -> &Params {
-        &self.oracle
+    /// The retrained oracle's parameters, when the audited kind is a single network.
+    pub fn oracle(&self) -> Option<&Params> {
+        self.oracle.params()
     }
 }
 
 /// Refuses a given oracle that did not train on exactly train − forget.
 fn check_oracle(
-    original: &ModelFile,
-    oracle: &ModelFile,
+    original: &AnyModel,
+    oracle: &AnyModel,
     forget: &Split,
     retain: &Split,
 ) -> Result<(), AuditError> {
-    let recorded = &oracle.lineage.trained_ids_fingerprint;
+    let recorded = &oracle.lineage().trained_ids_fingerprint;
     let expected = fingerprint(&retain.ids);
     if *recorded == expected {
         return Ok(());
     }
-    let why = if *recorded == original.lineage.trained_ids_fingerprint {
+    let why = if *recorded == original.lineage().trained_ids_fingerprint {
         "it records the original's training set, forget set included"
     } else if *recorded == fingerprint(&forget.ids) {
         "it records the forget set itself"

@@ -15,6 +15,7 @@ use oubli_forget::{find, ForgetContext};
 use oubli_model::{derive_seed, train, Network, Params, Silent, TrainConfig, ValidTrainConfig};
 use oubli_verify::ChallengeScore;
 
+use crate::family::{Family, Fitted};
 use crate::outputs::SetOutputs;
 use crate::AuditError;
 
@@ -49,7 +50,12 @@ struct Run {
 
 impl ChallengePlan<'_> {
     fn run_of(&self, params: &Params) -> Run {
-        let on = |s: &Split| SetOutputs::compute(self.net, params, s);
+        let family = Family::Net {
+            net: self.net.clone(),
+            config: self.train_config.clone(),
+        };
+        let model = Fitted::Net(params.clone());
+        let on = |s: &Split| SetOutputs::compute(&family, &model, s);
         Run {
             phi: on(self.forget).phi,
             retain_acc: on(self.retain_eval).accuracy,

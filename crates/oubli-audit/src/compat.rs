@@ -2,6 +2,7 @@
 //! work is done: same dataset, same input size, same classes, same
 //! architecture.
 
+use oubli_engine::AnyModel;
 use oubli_model::file::ModelFile;
 use oubli_model::{Arch, ModelSpec};
 
@@ -56,6 +57,59 @@ pub fn check_compatible(
         (m.dataset.as_str(), &m.spec),
         role,
     )
+}
+
+/// [`check_compatible`] for models of any kind: the same kind (a SISA ensemble is
+/// audited against SISA retrains, a certified model against certified retrains), then
+/// the same dataset, input size, classes and, for networks, architecture.
+pub fn check_compatible_any(
+    original: &AnyModel,
+    other: &AnyModel,
+    role: &'static str,
+) -> Result<(), AuditError> {
+    let differ = |what: &'static str, original: String, other: String| {
+        Err(AuditError::Incompatible {
+            role,
+            what,
+            original,
+            other,
+        })
+    };
+    let (ko, km) = (original.kind(), other.kind());
+    if ko != km {
+        return differ("kind", ko.article().into(), km.article().into());
+    }
+    match (original, other) {
+        (AnyModel::Single(o), AnyModel::Single(m)) => check_specs(
+            (o.file.lineage.dataset.as_str(), &o.file.lineage.spec),
+            (m.file.lineage.dataset.as_str(), &m.file.lineage.spec),
+            role,
+        ),
+        (AnyModel::Sisa(o), AnyModel::Sisa(m)) => {
+            check_specs((o.dataset(), o.spec()), (m.dataset(), m.spec()), role)
+        }
+        _ => {
+            if original.dataset() != other.dataset() {
+                return differ("dataset", original.dataset().into(), other.dataset().into());
+            }
+            if original.input_dim() != other.input_dim() {
+                let values = |n: usize| format!("{n} values");
+                return differ(
+                    "input size",
+                    values(original.input_dim()),
+                    values(other.input_dim()),
+                );
+            }
+            if original.num_classes() != other.num_classes() {
+                return differ(
+                    "number of classes",
+                    original.num_classes().to_string(),
+                    other.num_classes().to_string(),
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 /// [`check_compatible`] on (dataset name, spec) pairs.

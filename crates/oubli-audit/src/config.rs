@@ -65,6 +65,11 @@ pub struct AuditConfig {
     /// Family-wise level of the calibrated verdict: a fresh retrain should
     /// pass with probability 1 − this. Default 0.05.
     pub calibration_alpha: f64,
+    /// Marker tests: held-out inputs each forgotten owner's trigger is stamped on
+    /// (Athena's 30). Default 30.
+    pub marker_queries: usize,
+    /// Level of each owner's marker test. Default 0.01.
+    pub marker_alpha: f64,
     /// Tolerances of the verdict.
     pub thresholds: VerdictThresholds,
     /// Seed of every random choice the audit makes (subsamples, shadow
@@ -89,6 +94,8 @@ impl Default for AuditConfig {
             owner_resamples: oubli_verify::owners::DEFAULT_RESAMPLES,
             calibration_oracles: 0,
             calibration_alpha: oubli_verify::calibrated::DEFAULT_CALIBRATION_ALPHA,
+            marker_queries: 30,
+            marker_alpha: oubli_verify::DEFAULT_MARKER_ALPHA,
             thresholds: VerdictThresholds::default(),
             seed: 0,
         }
@@ -145,10 +152,14 @@ impl AuditConfig {
         for (field, v) in [
             ("owner_alpha", self.owner_alpha),
             ("calibration_alpha", self.calibration_alpha),
+            ("marker_alpha", self.marker_alpha),
         ] {
             if !(v > 0.0 && v < 1.0) {
                 return Err(invalid(field, format!("must be in (0, 1), got {v}")));
             }
+        }
+        if self.marker_queries == 0 {
+            return Err(invalid("marker_queries", "must be at least 1"));
         }
         if self.owner_resamples == 0 {
             return Err(invalid("owner_resamples", "must be at least 1"));

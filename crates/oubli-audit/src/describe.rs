@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use oubli_data::{fingerprint, Selection, Split};
-use oubli_model::file::ModelFile;
+use oubli_engine::AnyModel;
 use oubli_verify::InputsDescription;
 
 /// What the report's header says about the inputs.
@@ -14,7 +14,7 @@ pub(crate) struct Facts<'a> {
     /// Test samples (the audit's test split).
     pub test_samples: usize,
     /// The audited model (its lineage names the method).
-    pub unlearned: &'a ModelFile,
+    pub unlearned: &'a AnyModel,
     /// The forget request.
     pub selection: &'a Selection,
     /// The resolved forget set.
@@ -40,11 +40,22 @@ pub(crate) struct Facts<'a> {
 impl Facts<'_> {
     /// The [`InputsDescription`] of the report.
     pub fn describe(&self) -> InputsDescription {
-        let lineage = &self.unlearned.lineage;
+        let lineage = self.unlearned.lineage();
         let method = lineage.method.as_str();
+        let (model, recorded_forget) = match self.unlearned {
+            AnyModel::Single(m) => (
+                m.file.lineage.spec.arch_name().to_string(),
+                m.file.lineage.forget_fingerprint.clone(),
+            ),
+            AnyModel::Sisa(m) => (
+                format!("SISA ensemble of {}", m.spec().arch_name()),
+                m.lineage().forget_fingerprint,
+            ),
+            AnyModel::Certified(_) => ("certified-removal logistic regression".to_string(), None),
+        };
         let mut details: BTreeMap<String, String> = [
             ("dataset", self.dataset_name.to_string()),
-            ("model", lineage.spec.arch_name().to_string()),
+            ("model", model),
             ("method", method.to_string()),
             ("forget set", summarise(self.selection)),
             ("forget samples", self.forget.len().to_string()),
@@ -73,7 +84,7 @@ impl Facts<'_> {
         // A model unlearned by oubli records its forget set; a different one
         // means the audit is asking about samples the method was not told of.
         let asked = fingerprint(&self.forget.ids);
-        if let Some(recorded) = lineage.forget_fingerprint.as_ref().filter(|r| **r != asked) {
+        if let Some(recorded) = recorded_forget.as_ref().filter(|r| **r != asked) {
             details.insert(
                 "warning".into(),
                 format!(

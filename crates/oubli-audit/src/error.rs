@@ -49,6 +49,9 @@ pub enum AuditError {
     /// A model error (bad spec or training config).
     #[error(transparent)]
     Model(#[from] oubli_model::ModelError),
+    /// Loading, training or running a SISA ensemble or certified model failed.
+    #[error(transparent)]
+    Engine(#[from] oubli_engine::EngineError),
     /// A dataset error.
     #[error(transparent)]
     Data(#[from] oubli_data::DataError),

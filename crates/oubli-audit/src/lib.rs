@@ -114,11 +114,12 @@ mod compat;
 mod config;
 mod describe;
 mod error;
+mod family;
 mod outputs;
 mod relearn;
 mod shadows;
 
-pub use audit::{audit, Auditor};
-pub use compat::check_compatible;
+pub use audit::{audit, audit_any, recorded_markers, Auditor};
+pub use compat::{check_compatible, check_compatible_any};
 pub use config::AuditConfig;
 pub use error::AuditError;

@@ -10,12 +10,12 @@
 //! log-space computation of Carlini et al.'s LiRA code.
 
 use oubli_data::Split;
-use oubli_model::{Network, Params};
 use oubli_verify::{
     confidence_attack, loss_threshold_attack, neurips_simple_attack, AttackResult,
     ConfidenceFeatures, LossSamples, SetAccuracies,
 };
 
+use crate::family::{Family, Fitted};
 use crate::shadows::{choose_sorted, rng};
 
 /// Per-sample numbers of one model on one set.
@@ -60,10 +60,10 @@ fn phi_and_loss(z: &[f64], y: usize) -> (f64, f64) {
 }
 
 impl SetOutputs {
-    /// Runs `params` on `split`.
-    pub fn compute(net: &Network, params: &Params, split: &Split) -> Self {
-        let k = net.spec().num_classes;
-        let logits = net.logits(params, &split.features, split.len());
+    /// Runs `model` on `split`.
+    pub fn compute(family: &Family, model: &Fitted, split: &Split) -> Self {
+        let k = family.num_classes();
+        let logits = family.logits(model, split);
         let mut out = Self {
             probs: Vec::with_capacity(logits.len()),
             losses: Vec::with_capacity(split.len()),
@@ -137,12 +137,12 @@ fn capped(v: &[f64], cap: usize, seed: u64, stream: &str) -> Vec<f32> {
 }
 
 impl ModelOutputs {
-    /// Runs `params` on the three sets.
-    pub fn compute(net: &Network, params: &Params, sets: &Sets<'_>) -> Self {
+    /// Runs `model` on the three sets.
+    pub fn compute(family: &Family, model: &Fitted, sets: &Sets<'_>) -> Self {
         Self {
-            forget: SetOutputs::compute(net, params, sets.forget),
-            retain: SetOutputs::compute(net, params, sets.retain),
-            test: SetOutputs::compute(net, params, sets.test),
+            forget: SetOutputs::compute(family, model, sets.forget),
+            retain: SetOutputs::compute(family, model, sets.retain),
+            test: SetOutputs::compute(family, model, sets.test),
         }
     }
 

@@ -21,12 +21,13 @@
 
 use oubli_data::Split;
 use oubli_forget::{find, ForgetContext};
-use oubli_model::{derive_seed, train, Network, Params, Silent, TrainConfig, ValidTrainConfig};
+use oubli_model::derive_seed;
 use oubli_verify::{lira, rmia_offline, AttackResult, LiraInput, RmiaInput, RmiaParams};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::family::{Family, Fitted};
 use crate::outputs::SetOutputs;
 use crate::AuditError;
 
@@ -96,9 +97,9 @@ impl TargetPool {
         self.split.len()
     }
 
-    /// φ (logit true-class confidence) of every target under `params`.
-    pub fn phi(&self, net: &Network, params: &Params) -> Vec<f64> {
-        SetOutputs::compute(net, params, &self.split).phi
+    /// φ (logit true-class confidence) of every target under `model`.
+    pub fn phi(&self, family: &Family, model: &Fitted) -> Vec<f64> {
+        SetOutputs::compute(family, model, &self.split).phi
     }
 }
 
@@ -116,19 +117,17 @@ pub(crate) struct Shadows {
 
 /// Everything shadow training needs.
 pub(crate) struct ShadowPlan<'a> {
-    /// The audited architecture.
-    pub net: &'a Network,
+    /// The audited kind; shadows are trained with the original's plan, only the seed changed.
+    pub family: &'a Family,
     /// The original's retain set (in every shadow).
     pub retain: &'a Split,
-    /// The original's training config; shadows only change its seed.
-    pub train_config: &'a ValidTrainConfig,
     /// K.
     pub shadows: usize,
     /// Share of `retain` per shadow.
     pub retain_fraction: f64,
     /// The audit seed.
     pub seed: u64,
-    /// Method (and config) to unlearn with inside shadows, for U-LiRA.
+    /// Method (and config) to unlearn with inside shadows, for U-LiRA (single networks only).
     pub u_lira_method: Option<(&'a str, Option<&'a serde_json::Value>)>,
 }
 
@@ -174,19 +173,23 @@ pub(crate) fn train_shadows(
         let in_idx: Vec<usize> = (0..pool.len()).filter(|&t| inc[t]).collect();
         let in_split = pool.split.subset(&in_idx);
         let data = concat(&retain_k, &in_split);
-        let config = TrainConfig {
-            seed: derive_seed(plan.seed, "lira-shadow", k as u64),
-            ..plan.train_config.inner().clone()
-        }
-        .validate()?;
-        let (params, _) = train(plan.net, &data, &config, &mut Silent)?;
-        phi.push(pool.phi(plan.net, &params));
-        if let (Some((method, method_config)), Some(out)) =
-            (plan.u_lira_method, unlearned_phi.as_mut())
-        {
+        let shadow_seed = derive_seed(plan.seed, "lira-shadow", k as u64);
+        let shadow = plan.family.fit(&data, shadow_seed)?;
+        phi.push(pool.phi(plan.family, &shadow));
+        if let (Some((method, method_config)), Some(out), Some((net, base)), Some(params)) = (
+            plan.u_lira_method,
+            unlearned_phi.as_mut(),
+            plan.family.net(),
+            shadow.params(),
+        ) {
+            let config = oubli_model::TrainConfig {
+                seed: shadow_seed,
+                ..base.inner().clone()
+            }
+            .validate()?;
             let ctx = ForgetContext {
-                net: plan.net,
-                original: &params,
+                net,
+                original: params,
                 train_config: &config,
                 forget: &in_split,
                 retain: &retain_k,
@@ -195,7 +198,7 @@ pub(crate) fn train_shadows(
                 stored_updates: None,
             };
             match find(method)?.run(method_config, &ctx) {
-                Ok(ran) => out.push(pool.phi(plan.net, &ran.unlearned.params)),
+                Ok(ran) => out.push(pool.phi(plan.family, &Fitted::Net(ran.unlearned.params))),
                 // A method that needs what shadows lack (stored updates) cannot
                 // be U-LiRA'd; the rest of the audit still stands.
                 Err(e) => {

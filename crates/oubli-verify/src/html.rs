@@ -115,6 +115,7 @@ pub fn render_html(report: &Report) -> String {
     verdict_section(&mut h, report);
     html_sections::calibration_section(&mut h, report);
     html_sections::owners_section(&mut h, report);
+    html_sections::markers_section(&mut h, report);
     cards(&mut h, report);
     charts(&mut h, report);
     challenge_section(&mut h, report);

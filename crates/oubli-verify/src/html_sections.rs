@@ -90,3 +90,43 @@ pub(super) fn calibration_section(h: &mut String, r: &Report) {
     }
     h.push_str("</tbody></table></section>");
 }
+
+/// One row per marked owner: hits of their trigger and p-values on the three models.
+pub(super) fn markers_section(h: &mut String, r: &Report) {
+    let Some(m) = &r.markers else {
+        return;
+    };
+    let _ = write!(
+        h,
+        "<section><h2>Data subjects' markers</h2><p class=\"muted\">Athena (Sommer et al. 2022): each owner below \
+         stamped a personal trigger on some of their training samples, relabelled to a personal target class. Each \
+         model is queried with the trigger on held-out inputs of other classes; the p-value is the binomial chance of \
+         at least that many target answers at the base rate: control triggers on the same inputs, or the retrained \
+         oracle on the owner's trigger, whichever answers the target more often. A small p-value \
+         means the model <em>still reacts</em>. Level α = {:.3}. The test's own error rates on this request: FPR \
+         {:.2} (owners it calls forgotten on the original, which holds their data), FNR {:.2} (owners it calls still \
+         reacting on the retrained oracle).</p><table><thead><tr><th>owner</th><th>target</th><th>marked</th>\
+         <th>hits unlearned</th><th>base rate</th><th>p original</th><th>p unlearned</th><th>p retrained</th>\
+         <th>verdict</th></tr></thead><tbody>",
+        m.alpha, m.fpr, m.fnr
+    );
+    for o in &m.owners {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}/{}</td>\
+             <td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td><code>{}</code></td></tr>",
+            escape(&o.owner),
+            o.target,
+            o.marked_samples,
+            o.unlearned.counts.hits,
+            o.unlearned.counts.queries,
+            o.unlearned.base_rate,
+            p_value(o.original.p_value),
+            p_value(o.unlearned.p_value),
+            p_value(o.retrained.p_value),
+            escape(&o.verdict)
+        );
+    }
+    h.push_str("</tbody></table></section>");
+}

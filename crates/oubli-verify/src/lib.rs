@@ -70,6 +70,7 @@ pub mod features;
 pub mod html;
 pub mod lira;
 mod logistic;
+pub mod markers;
 pub mod owners;
 pub mod paired;
 pub mod plots;
@@ -99,6 +100,10 @@ pub use features::{
 };
 pub use html::render_html;
 pub use lira::{lira, lira_with, LiraInput, LiraResult, VarianceMode};
+pub use markers::{
+    binomial_upper_tail, MarkerCounts, MarkerReport, MarkerTest, OwnerMarkerTest,
+    DEFAULT_MARKER_ALPHA,
+};
 pub use owners::{owner_tests, owner_verdicts, OwnerTest, OwnerTestInput, OwnerVerdict};
 pub use paired::{delong_auc, delong_diff_std_error, PairedStdErrors, SampleScores};
 pub use report::{

@@ -143,6 +143,10 @@ pub struct Report {
     /// trained them).
     #[serde(default)]
     pub calibration: Option<CalibratedVerdict>,
+    /// The data subjects' marker tests (`None` unless the original was trained with
+    /// markers and the audit was asked to test them); reported, not part of the verdict.
+    #[serde(default)]
+    pub markers: Option<crate::markers::MarkerReport>,
 }
 
 /// Mean absolute gap between unlearned and retrained over forget, retain
@@ -216,6 +220,9 @@ impl Report {
                 count(Verdict::Inconclusive),
                 self.owner_tests.len()
             ));
+        }
+        if let Some(m) = &self.markers {
+            reasons.push(m.reason());
         }
         self.verdict = verdict;
         self.reasons = reasons;

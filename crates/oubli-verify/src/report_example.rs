@@ -170,6 +170,7 @@ impl Report {
             paired_std_errors: BTreeMap::new(),
             owner_tests: example_owners(),
             owner_alpha: crate::owners::DEFAULT_OWNER_ALPHA,
+            markers: None,
             calibration: Some(example_calibration(&loss_aucs)),
         };
         report.apply_verdict();

@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 
 use oubli_data::Split;
-use oubli_model::{derive_seed, train, Network, Params, Silent, TrainConfig, ValidTrainConfig};
+use oubli_model::derive_seed;
 use oubli_verify::{
     calibrated_verdict, owner_tests, AttackResult, CalibratedVerdict, NullSamples, OwnerTest,
     OwnerTestInput, RmiaParams,
 };
 
+use crate::family::{Family, Fitted};
 use crate::outputs::{ModelOutputs, Sets};
 use crate::shadows::{Shadows, TargetPool};
 use crate::{AuditConfig, AuditError};
@@ -34,15 +35,15 @@ pub(crate) struct ShadowEvidence {
 }
 
 impl ShadowEvidence {
-    /// The shadow attacks on `params` and that model's owner tests (empty
+    /// The shadow attacks on `model` and that model's owner tests (empty
     /// when no member target has an owner).
     pub fn attack(
         &self,
-        net: &Network,
-        params: &Params,
+        family: &Family,
+        model: &Fitted,
         config: &AuditConfig,
     ) -> (Vec<AttackResult>, Vec<OwnerTest>, Vec<f64>) {
-        let phi = self.pool.phi(net, params);
+        let phi = self.pool.phi(family, model);
         let rmia = RmiaParams {
             offline_a: config.rmia_offline_a,
             ..RmiaParams::default()
@@ -82,12 +83,10 @@ pub(crate) fn null_statistics(
 
 /// What the extra retrains need.
 pub(crate) struct OraclePlan<'a> {
-    /// The audited architecture.
-    pub net: &'a Network,
+    /// The audited kind; each retrain is the original's plan with another seed.
+    pub family: &'a Family,
     /// Train − forget.
     pub retain: &'a Split,
-    /// The original's training config; each retrain only changes its seed.
-    pub train_config: &'a ValidTrainConfig,
     /// The sets every model is evaluated on.
     pub sets: Sets<'a>,
     /// The shadow attacks, if any.
@@ -106,16 +105,12 @@ impl OraclePlan<'_> {
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             progress(&format!("calibration retrain {}/{n}", i + 1));
-            let config = TrainConfig {
-                seed: derive_seed(self.config.seed, "calibration-oracle", i as u64),
-                ..self.train_config.inner().clone()
-            }
-            .validate()?;
-            let (params, _) = train(self.net, self.retain, &config, &mut Silent)?;
-            let outputs = ModelOutputs::compute(self.net, &params, &self.sets);
+            let seed = derive_seed(self.config.seed, "calibration-oracle", i as u64);
+            let model = self.family.fit(self.retain, seed)?;
+            let outputs = ModelOutputs::compute(self.family, &model, &self.sets);
             let mut attacks = outputs.attacks(self.config.seed);
             if let Some(s) = self.shadows {
-                attacks.extend(s.attack(self.net, &params, self.config).0);
+                attacks.extend(s.attack(self.family, &model, self.config).0);
             }
             out.push(null_statistics(outputs.forget.accuracy, &attacks));
         }

@@ -4,19 +4,20 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use oubli_engine::AnyModel;
 use oubli_forget::{find, ForgetError};
 use oubli_model::file::ModelFile;
-use oubli_model::Params;
 use oubli_verify::{
     average_gap, js_divergence, l2_distance, owner_verdicts, AttackResult, ChallengeScore,
     PerModel, RelearnSteps, Report, Verdict, WeightDistances,
 };
 
 use super::evidence::{calibrate, null_statistics};
-use super::{Auditor, LOSS_SAMPLES};
+use super::{as_any, Auditor, LOSS_SAMPLES};
 use crate::challenge::ChallengePlan;
-use crate::compat::check_specs;
+use crate::compat::check_compatible_any;
 use crate::describe::Facts;
+use crate::family::Fitted;
 use crate::outputs::{ModelOutputs, SetOutputs, Sets};
 use crate::AuditError;
 
@@ -30,23 +31,32 @@ impl Auditor {
         method_for_runs: Option<(&str, Option<&serde_json::Value>)>,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Report, AuditError> {
+        self.audit_any(&as_any(unlearned)?, method_for_runs, progress)
+    }
+
+    /// [`audit`](Self::audit) of a model of any kind; it must be of the original's kind.
+    pub fn audit_any(
+        &self,
+        unlearned: &AnyModel,
+        method_for_runs: Option<(&str, Option<&serde_json::Value>)>,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Report, AuditError> {
         let started = Instant::now();
         let mut timings = self.timings.clone();
         let seed = self.config.seed;
-        let net = &self.net;
-        let spec = net.spec();
-        check_specs(
-            (self.original_dataset.as_str(), spec),
-            (unlearned.lineage.dataset.as_str(), &unlearned.lineage.spec),
-            "unlearned",
-        )?;
+        let family = &self.family;
+        check_compatible_any(&self.original_model, unlearned, "unlearned")?;
         if let Some((method, _)) = method_for_runs {
             find(method)?;
         }
         let mut notes = self.notes.clone();
+        let unlearned_fitted = match unlearned {
+            AnyModel::Single(m) => Fitted::Net(m.file.params.clone()),
+            other => Fitted::Any(Box::new(other.clone())),
+        };
         let models = PerModel {
             original: &self.original,
-            unlearned: &unlearned.params,
+            unlearned: &unlearned_fitted,
             retrained: &self.oracle,
         };
         progress("evaluating and attacking the unlearned model");
@@ -56,7 +66,7 @@ impl Auditor {
             retain: &self.retain_eval,
             test: &self.test,
         };
-        let unlearned_outputs = ModelOutputs::compute(net, models.unlearned, &sets);
+        let unlearned_outputs = ModelOutputs::compute(family, models.unlearned, &sets);
         let outputs = PerModel {
             original: &self.outputs.0,
             unlearned: &unlearned_outputs,
@@ -69,7 +79,7 @@ impl Auditor {
         };
         let mut owner_tests = Vec::new();
         if let Some(evidence) = &self.lira {
-            let (a, owners, phi) = evidence.attack(net, models.unlearned, &self.config);
+            let (a, owners, phi) = evidence.attack(family, models.unlearned, &self.config);
             attacks.unlearned.extend(a);
             if let Some(u) = evidence.shadows.u_lira_attack(phi, evidence.pool.members) {
                 attacks.unlearned.push(u);
@@ -83,26 +93,33 @@ impl Auditor {
         }
         timings.insert("unlearned_outputs".to_string(), t.elapsed().as_secs_f64());
 
-        let k = spec.num_classes;
+        let k = family.num_classes();
         let js = |f: fn(&ModelOutputs) -> &SetOutputs| {
             js_divergence(&f(outputs.unlearned).probs, &f(outputs.retrained).probs, k)
         };
         let (js_forget, js_test) = (js(|o| &o.forget), js(|o| &o.test));
-        let l2 = |a: &Params, b: &Params| Some(l2_distance(&a.data, &b.data));
-        let weight_l2 = WeightDistances {
+        // Weights and relearn time are a single network's: an ensemble's or a
+        // certified model's weights do not fine-tune the same way.
+        let l2 = |a: &Fitted, b: &Fitted| {
+            let (a, b) = (a.params()?, b.params()?);
+            Some(l2_distance(&a.data, &b.data))
+        };
+        let weight_l2 = self.relearn().map(|_| WeightDistances {
             unlearned_to_original: l2(models.unlearned, models.original),
             unlearned_to_retrained: l2(models.unlearned, models.retrained),
             original_to_retrained: l2(models.original, models.retrained),
-        };
+        });
 
-        progress("measuring relearn time");
         let t = Instant::now();
-        let relearn_steps = RelearnSteps {
-            target_accuracy: self.relearn_target,
-            budget: self.config.relearn_max_steps as u64,
-            unlearned: self.relearn().steps(models.unlearned),
-            retrained: self.relearn_retrained,
-        };
+        let relearn_steps = self.relearn().map(|relearn| {
+            progress("measuring relearn time");
+            RelearnSteps {
+                target_accuracy: self.relearn_target,
+                budget: self.config.relearn_max_steps as u64,
+                unlearned: models.unlearned.params().and_then(|p| relearn.steps(p)),
+                retrained: self.relearn_retrained,
+            }
+        });
         timings.insert("relearn".to_string(), t.elapsed().as_secs_f64());
 
         let (challenge, challenge_details) =
@@ -155,8 +172,8 @@ impl Auditor {
             attacks,
             js_divergence_forget: Some(js_forget),
             js_divergence_test: Some(js_test),
-            weight_l2: Some(weight_l2),
-            relearn_steps: Some(relearn_steps),
+            weight_l2,
+            relearn_steps,
             challenge,
             verdict: Verdict::Inconclusive,
             reasons: Vec::new(),
@@ -170,6 +187,7 @@ impl Auditor {
             paired_std_errors: BTreeMap::new(),
             owner_tests,
             owner_alpha: self.config.owner_alpha,
+            markers: None,
             calibration,
         };
         report.apply_verdict();
@@ -195,11 +213,20 @@ impl Auditor {
             };
             return Ok((None, why.to_string()));
         };
+        let (Some((net, train_config)), Some(original)) =
+            (self.family.net(), self.original.params())
+        else {
+            return Ok((
+                None,
+                "skipped: the challenge reruns a single-model method, and the model is not a single network"
+                    .to_string(),
+            ));
+        };
         let t = Instant::now();
         let plan = ChallengePlan {
-            net: &self.net,
-            original: &self.original,
-            train_config: &self.train_config,
+            net,
+            original,
+            train_config,
             forget: &self.forget,
             retain: &self.retain,
             retain_eval: &self.retain_eval,

@@ -6,7 +6,7 @@ use crate::progress::Bar;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use oubli_certified::CertifiedParams;
-use oubli_data::{read_id_list, SampleId};
+use oubli_data::{read_id_list, MarkerParams, Markers, SampleId, MARKERS_KEY};
 use oubli_engine::certified::CertifiedPlan;
 use oubli_engine::{train, TrainPlan, TrainReport};
 use oubli_model::{Arch, ModelSpec, OptimizerKind, Schedule, TrainConfig};
@@ -49,6 +49,15 @@ pub struct TrainArgs {
     /// Where to write the model (.safetensors).
     #[arg(long)]
     pub out: PathBuf,
+    /// Markers a data subject can check (Athena): this share of owners stamps a personal
+    /// trigger with a personal target class on some of their own training samples; the
+    /// markers are recorded in the model's lineage for `oubli verify --markers`. Single
+    /// models only.
+    #[arg(long, value_name = "FRACTION_OF_OWNERS", help_heading = "Markers")]
+    pub markers: Option<f64>,
+    /// Share of a marking owner's samples that carry the marker [default: 0.5].
+    #[arg(long, requires = "markers", help_heading = "Markers")]
+    pub marker_rate: Option<f64>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -286,19 +295,73 @@ pub fn plan(a: &TrainFlags, dataset: &oubli_data::Dataset) -> anyhow::Result<Tra
     Ok(TrainPlan::Sisa { spec, config, sisa })
 }
 
+/// Draws markers for `dataset`'s owners and stamps them on its training rows (the test
+/// split stays clean). Single models only: an ensemble or a certified model does not
+/// record them yet.
+fn mark(
+    dataset: &mut oubli_data::Dataset,
+    plan: &TrainPlan,
+    fraction: f64,
+    rate: Option<f64>,
+    seed: Option<u64>,
+) -> anyhow::Result<Markers> {
+    if !matches!(plan, TrainPlan::Single { .. }) {
+        anyhow::bail!(
+            "--markers applies to single models (not --sisa-shards or --certified) for now"
+        );
+    }
+    let d = MarkerParams::default();
+    let params = MarkerParams {
+        owner_fraction: fraction,
+        rate: rate.unwrap_or(d.rate),
+        seed: seed.unwrap_or(d.seed),
+        ..d
+    };
+    let markers = Markers::plan(&dataset.train, dataset.num_classes, &params)?;
+    markers.apply(&mut dataset.train);
+    Ok(markers)
+}
+
 /// Runs `oubli train`.
 pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
     check_output_file(&a.out)?;
-    let dataset = a.train.data.load("digits")?;
+    let mut dataset = a.train.data.load("digits")?;
     let plan = plan(&a.train, &dataset)?;
     let excluded = excluded_ids(&a.train)?;
+    let markers = match a.markers {
+        Some(fraction) => Some(mark(
+            &mut dataset,
+            &plan,
+            fraction,
+            a.marker_rate,
+            a.train.seed,
+        )?),
+        None => None,
+    };
     let mut bar = Bar::new("train");
     let (mut model, report) = train(&dataset, &plan, &excluded, &mut bar)?;
     drop(bar);
+    if let (Some(m), oubli_engine::AnyModel::Single(single)) = (&markers, &mut model) {
+        single
+            .file
+            .lineage
+            .extra
+            .insert(MARKERS_KEY.into(), serde_json::to_value(m)?);
+    }
     model.save(&a.out)?;
+
     if a.json {
         let mut v = serde_json::to_value(&report)?;
         v["out"] = a.out.display().to_string().into();
+        if let Some(m) = &markers {
+            v["marked_owners"] = m
+                .markers
+                .iter()
+                .map(|k| k.owner.clone())
+                .collect::<Vec<_>>()
+                .into();
+            v["marked_samples"] = m.marked_samples().into();
+        }
         json(&v)?;
         return Ok(0);
     }
@@ -352,6 +415,16 @@ pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
     );
     for note in notes {
         println!("note: {note}");
+    }
+    if let Some(m) = &markers {
+        let owners: Vec<&str> = m.markers.iter().map(|k| k.owner.as_str()).collect();
+        println!(
+            "marked {} owners' data ({} samples, {} trigger positions each; recorded in the lineage): owners {}",
+            m.markers.len(),
+            m.marked_samples(),
+            m.params.positions,
+            owners.join(", ")
+        );
     }
     println!("wrote {} (weights_sha256 {sha})", a.out.display());
     Ok(0)

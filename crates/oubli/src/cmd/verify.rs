@@ -6,9 +6,9 @@ use crate::args::{check_output_dir, read_toml, DatasetArgs, ForgetSpecArgs};
 use crate::output::{json, pct};
 use anyhow::Context;
 use clap::Args;
-use oubli_audit::{check_compatible, AuditConfig, Auditor};
+use oubli_audit::{check_compatible_any, recorded_markers, AuditConfig, Auditor};
 use oubli_bench::{summarise_attacks, AttackRecord, Stat};
-use oubli_model::file::ModelFile;
+use oubli_engine::AnyModel;
 use oubli_verify::{Report, Verdict};
 use serde_json::json;
 use std::path::PathBuf;
@@ -47,6 +47,11 @@ pub struct VerifyArgs {
     /// The method to rerun for the ε score.
     #[arg(long)]
     pub method: Option<String>,
+    /// Also run the data subjects' marker tests (Athena): the original must have been
+    /// trained with `oubli train --markers`, and --forget-owners must name marked owners;
+    /// each gets a p-value (small: the model still reacts to their marker).
+    #[arg(long)]
+    pub markers: bool,
     /// Audit config file (TOML, fields of AuditConfig); flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -64,27 +69,30 @@ pub struct VerifyArgs {
 /// Runs `oubli verify`. Exit code 0 `forgotten`, 3 `not_forgotten`, 4 `inconclusive`.
 pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
     check_output_dir(&a.out)?;
-    let original = ModelFile::load(&a.original)?;
-    let unlearned: Vec<ModelFile> = a
+    // Any kind: a single network, a SISA ensemble or a certified model (the oracle and
+    // the shadows are then trained as the same kind).
+    let original =
+        AnyModel::load(&a.original).with_context(|| format!("loading {}", a.original.display()))?;
+    let unlearned: Vec<AnyModel> = a
         .unlearned
         .iter()
-        .map(|p| ModelFile::load(p).with_context(|| format!("loading {}", p.display())))
+        .map(|p| AnyModel::load(p).with_context(|| format!("loading {}", p.display())))
         .collect::<Result<_, _>>()?;
     let retrained = a
         .retrained
         .as_ref()
-        .map(|p| ModelFile::load(p))
+        .map(|p| AnyModel::load(p).with_context(|| format!("loading {}", p.display())))
         .transpose()?;
     // Before any work: models that cannot be compared are refused in words.
     for (path, m) in a.unlearned.iter().zip(&unlearned) {
-        check_compatible(&original, m, "unlearned")
+        check_compatible_any(&original, m, "unlearned")
             .with_context(|| format!("--unlearned {}", path.display()))?;
     }
     if let (Some(path), Some(m)) = (&a.retrained, &retrained) {
-        check_compatible(&original, m, "retrained")
+        check_compatible_any(&original, m, "retrained")
             .with_context(|| format!("--retrained {}", path.display()))?;
     }
-    let dataset = a.data.load_recorded(&original.lineage.dataset_spec())?;
+    let dataset = a.data.load_recorded(&original.dataset_spec())?;
     let selection = a.spec.selection()?;
     let mut config: AuditConfig = match read_toml(&a.config)? {
         Some(v) => serde_json::from_value(v).context("audit config")?,
@@ -99,6 +107,22 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
     if a.challenge_runs > 0 && a.method.is_none() {
         anyhow::bail!("--challenge-runs needs --method (the method to rerun)");
     }
+    let markers = if a.markers {
+        if a.spec.forget_owners.is_none() {
+            anyhow::bail!("--markers tests the owners of the request: give --forget-owners FILE");
+        }
+        if unlearned.len() > 1 {
+            anyhow::bail!("--markers audits one --unlearned model at a time");
+        }
+        Some(recorded_markers(&original)?.with_context(|| {
+            format!(
+                "--markers: {} records no markers (train it with `oubli train --markers FRACTION_OF_OWNERS`)",
+                a.original.display()
+            )
+        })?)
+    } else {
+        None
+    };
     let verbose = crate::progress::logs_enabled();
     let mut progress = |msg: &str| {
         if verbose {
@@ -106,7 +130,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
         }
     };
     let method = a.method.as_deref().map(|m| (m, None));
-    let auditor = Auditor::prepare(
+    let auditor = Auditor::prepare_any(
         &original,
         retrained.as_ref(),
         &dataset,
@@ -119,7 +143,10 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
     if unlearned.len() > 1 {
         return several(&a, &auditor, &unlearned, method, &mut progress);
     }
-    let report = auditor.audit(&unlearned[0], method, &mut progress)?;
+    let mut report = auditor.audit_any(&unlearned[0], method, &mut progress)?;
+    if let Some(m) = &markers {
+        auditor.add_marker_tests(&mut report, &unlearned[0], m)?;
+    }
     report
         .write_to_dir(&a.out)
         .with_context(|| format!("writing the report to {}", a.out.display()))?;
@@ -139,6 +166,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
             "relearn_steps": report.relearn_steps,
             "challenge": report.challenge.as_ref().map(|c| json!({"forgetting_quality": c.forgetting_quality, "score": c.score})),
             "owner_tests": report.owner_tests,
+            "markers": report.markers,
             "calibration": report.calibration.as_ref().map(|c| json!({
                 "verdict": c.verdict,
                 "oracles": c.oracles,
@@ -187,6 +215,22 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
                 r.name, r.accuracy, r.auc, r.tpr_at_1pct_fpr, r.tpr_at_0_1pct_fpr
             );
         }
+        if let Some(m) = &report.markers {
+            println!(
+                "\n  marker tests (α = {}): owner, hits of the trigger, p-value, verdict",
+                m.alpha
+            );
+            for o in &m.owners {
+                println!(
+                    "  {:<10} {:>3}/{:<3} p = {:<9.3e} {}",
+                    o.owner,
+                    o.unlearned.counts.hits,
+                    o.unlearned.counts.queries,
+                    o.unlearned.p_value,
+                    o.verdict
+                );
+            }
+        }
         println!("\nreport: {} (and report.json)", html.display());
     }
     Ok(exit_code(report.verdict))
@@ -217,14 +261,14 @@ fn attack_rows(report: &Report) -> Vec<serde_json::Value> {
 fn several(
     a: &VerifyArgs,
     auditor: &Auditor,
-    unlearned: &[ModelFile],
+    unlearned: &[AnyModel],
     method: Option<(&str, Option<&serde_json::Value>)>,
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<i32> {
     let mut reports = Vec::new();
     for (i, model) in unlearned.iter().enumerate() {
         progress(&format!("run {}/{}", i + 1, unlearned.len()));
-        let report = auditor.audit(model, method, progress)?;
+        let report = auditor.audit_any(model, method, progress)?;
         let dir = a.out.join(format!("run-{}", i + 1));
         std::fs::create_dir_all(&dir)?;
         report
