@@ -33,6 +33,7 @@ fn trained(kind: Kind, ds: &Dataset) -> AnyModel {
                 shards: 3,
                 slices: 1,
                 shard_by: ShardBy::Owner,
+                slice_by: ShardBy::Owner,
                 aggregation: Aggregation::MeanProb,
             },
         },
