@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod methods;
 pub mod predict;
 pub mod scenario;
+pub mod scenario_fairness;
 pub mod serve;
 pub mod sisa;
 pub mod sisa_emit;

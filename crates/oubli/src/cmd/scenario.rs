@@ -13,6 +13,10 @@ pub enum ScenarioCommand {
     /// BadNets backdoor: poison, train, forget the poisoned samples with each method, and
     /// compare attack success and clean accuracy with the retrain oracle.
     Backdoor(Box<BackdoorArgs>),
+    /// Fairness repair: find the training samples whose removal most shrinks a
+    /// demographic-parity gap (by influence), forget them with each method, and compare gaps
+    /// and accuracy with retraining without them.
+    Fairness(Box<crate::cmd::scenario_fairness::FairnessArgs>),
 }
 
 /// Trigger corner.
@@ -65,6 +69,7 @@ pub struct BackdoorArgs {
 pub fn run(c: ScenarioCommand) -> anyhow::Result<i32> {
     match c {
         ScenarioCommand::Backdoor(a) => run_backdoor(*a),
+        ScenarioCommand::Fairness(a) => crate::cmd::scenario_fairness::run(*a),
     }
 }
 
