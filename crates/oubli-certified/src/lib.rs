@@ -143,6 +143,9 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 pub use error::CertifiedError;
+/// Dense Cholesky factor and solve, for callers with their own small Hessians (the fairness
+/// scenario's influence estimates).
+pub use linalg::{cholesky, cholesky_solve};
 pub use params::{CertifiedParams, ValidCertifiedParams};
 pub use removal::{RefreshPolicy, RemovalOptions, RemovalReport};
 pub use ridge::RidgeModel;

@@ -21,6 +21,9 @@ pub enum ScenarioError {
         /// Why.
         reason: String,
     },
+    /// The influence estimate could not be computed (a singular Hessian, say).
+    #[error("influence estimate: {0}")]
+    Influence(String),
     /// Training or forgetting failed.
     #[error(transparent)]
     Engine(#[from] oubli_engine::EngineError),

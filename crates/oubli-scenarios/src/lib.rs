@@ -9,10 +9,13 @@
 //! - [`stream`]: a stream of per-user deletion requests applied one by one under the
 //!   deletion worker's policies (exact SISA, approximate with periodic retraining,
 //!   approximate only, certified), against the retrain oracle over the stream.
+//! - [`fairness`]: the training samples that most widen a demographic-parity gap, found by
+//!   their influence and forgotten, with the gaps and accuracy before and after.
 
 pub mod backdoor;
 pub mod demo;
 mod error;
 pub mod stream;
+pub mod fairness;
 
 pub use error::ScenarioError;

@@ -13,6 +13,10 @@ use crate::report::PerModel;
 use crate::roc::Roc;
 use crate::verdict::SetAccuracies;
 
+#[path = "plots_line.rs"]
+mod line;
+pub use line::{line_chart_svg, Line};
+
 pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 pub(crate) type DrawResult = Result<(), Box<dyn Error>>;
 

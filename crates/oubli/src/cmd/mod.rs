@@ -12,6 +12,7 @@ pub mod methods;
 pub mod predict;
 pub mod scenario;
 pub mod scenario_stream;
+pub mod scenario_fairness;
 pub mod serve;
 pub mod sisa;
 pub mod sisa_emit;

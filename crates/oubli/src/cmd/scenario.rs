@@ -17,6 +17,10 @@ pub enum ScenarioCommand {
     /// SISA, approximate with a retrain every k, approximate only, certified): compute,
     /// accuracy and a membership signal over the stream, against the retrain oracle.
     UserStream(Box<crate::cmd::scenario_stream::UserStreamArgs>),
+    /// Fairness repair: find the training samples whose removal most shrinks a
+    /// demographic-parity gap (by influence), forget them with each method, and compare gaps
+    /// and accuracy with retraining without them.
+    Fairness(Box<crate::cmd::scenario_fairness::FairnessArgs>),
 }
 
 /// Trigger corner.
@@ -70,6 +74,7 @@ pub fn run(c: ScenarioCommand) -> anyhow::Result<i32> {
     match c {
         ScenarioCommand::Backdoor(a) => run_backdoor(*a),
         ScenarioCommand::UserStream(a) => crate::cmd::scenario_stream::run(*a),
+        ScenarioCommand::Fairness(a) => crate::cmd::scenario_fairness::run(*a),
     }
 }
 
