@@ -15,7 +15,7 @@
 pub mod backdoor;
 pub mod demo;
 mod error;
-pub mod stream;
 pub mod fairness;
+pub mod stream;
 
 pub use error::ScenarioError;

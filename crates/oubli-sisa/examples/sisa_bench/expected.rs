@@ -81,7 +81,7 @@ impl Costs {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5151_b4c4);
         let draws = 200;
         (0..draws)
-            .map(|_| self.request(sample(&mut rng, n, b.min(n)).into_iter()))
+            .map(|_| self.request(sample(&mut rng, n, b.min(n))))
             .sum::<f64>()
             / draws as f64
     }
