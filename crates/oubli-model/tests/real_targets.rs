@@ -11,7 +11,7 @@ fn data_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"))
 }
 
-fn accuracy(name: &str, arch: &str, epochs: usize) -> Option<f64> {
+fn accuracy(name: &str, arch: &str, epochs: usize, seed: u64) -> Option<f64> {
     let opts = LoadOptions {
         data_dir: data_dir(),
         ..LoadOptions::default()
@@ -28,14 +28,14 @@ fn accuracy(name: &str, arch: &str, epochs: usize) -> Option<f64> {
     let spec = ModelSpec::by_name(arch, ds.shape.clone(), ds.num_classes).unwrap();
     let config = TrainConfig {
         epochs,
-        seed: 0,
+        seed,
         ..TrainConfig::default()
     }
     .validate()
     .unwrap();
     let (_, report) = fit(&ds, spec, &config, &mut Silent).unwrap();
     eprintln!(
-        "{name} {arch} {epochs} epochs: test {:.4} in {:.1}s",
+        "{name} {arch} {epochs} epochs, seed {seed}: test {:.4} in {:.1}s",
         report.test_accuracy, report.seconds
     );
     Some(report.test_accuracy)
@@ -43,14 +43,24 @@ fn accuracy(name: &str, arch: &str, epochs: usize) -> Option<f64> {
 
 #[test]
 fn adult_logreg_reaches_84_percent() {
-    if let Some(acc) = accuracy("adult", "logreg", 5) {
+    if let Some(acc) = accuracy("adult", "logreg", 5, 0) {
         assert!(acc >= 0.84, "adult logreg test accuracy {acc}");
     }
 }
 
+/// The mean of three seeds: one seed's accuracy moves by ±0.1 point between machines (the
+/// GEMM kernels are picked for the CPU at run time, so the last bits of every product differ),
+/// and seed 0 alone sat 0.03 points under the target on one machine and above it on another.
 #[test]
 fn mnist_mlp_reaches_97_5_percent_in_5_epochs() {
-    if let Some(acc) = accuracy("mnist", "mlp", 5) {
-        assert!(acc >= 0.975, "mnist mlp test accuracy {acc}");
+    let accs: Option<Vec<f64>> = (0..3)
+        .map(|seed| accuracy("mnist", "mlp", 5, seed))
+        .collect();
+    if let Some(accs) = accs {
+        let mean = accs.iter().sum::<f64>() / accs.len() as f64;
+        assert!(
+            mean >= 0.975,
+            "mnist mlp test accuracy {accs:?}, mean {mean}"
+        );
     }
 }
