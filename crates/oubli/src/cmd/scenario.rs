@@ -124,20 +124,11 @@ fn run_backdoor(a: BackdoorArgs) -> anyhow::Result<i32> {
         methods: a.methods.clone(),
         seed: a.train.seed.unwrap_or(0),
     };
-    let verbose = crate::progress::logs_enabled();
-    let mut progress = |m: &str| {
-        if verbose {
-            eprintln!("scenario: {m}");
-        }
-    };
+    let mut progress = crate::cmd::scenario::progress_lines();
     let report = backdoor::run(&dataset, &plan, &mut oubli_model::Silent, &mut progress)?;
-    if let Some(out) = &a.out {
+    crate::cmd::scenario::write_report_to(a.out.as_deref(), a.json, |out| {
         backdoor::write_report(&report, out)
-            .map_err(|e| anyhow::anyhow!("writing the report to {}: {e}", out.display()))?;
-        if !a.json {
-            println!("report: {}", out.join("report.html").display());
-        }
-    }
+    })?;
     if a.json {
         json(&report)?;
         return Ok(0);
@@ -178,4 +169,30 @@ fn run_backdoor(a: BackdoorArgs) -> anyhow::Result<i32> {
         println!("{f}");
     }
     Ok(0)
+}
+
+/// The scenario's progress lines on stderr, only when logs are on (a terminal).
+pub(crate) fn progress_lines() -> impl FnMut(&str) {
+    let verbose = crate::progress::logs_enabled();
+    move |m: &str| {
+        if verbose {
+            eprintln!("scenario: {m}");
+        }
+    }
+}
+
+/// Writes a scenario's report.html and report.json into `out` (if given) with `write`,
+/// and says where, unless stdout is the JSON.
+pub(crate) fn write_report_to(
+    out: Option<&std::path::Path>,
+    json: bool,
+    write: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    if let Some(out) = out {
+        write(out).map_err(|e| anyhow::anyhow!("writing the report to {}: {e}", out.display()))?;
+        if !json {
+            println!("report: {}", out.join("report.html").display());
+        }
+    }
+    Ok(())
 }

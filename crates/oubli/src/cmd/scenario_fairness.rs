@@ -121,20 +121,11 @@ pub fn run(a: FairnessArgs) -> anyhow::Result<i32> {
         lambda: a.influence_lambda,
         seed,
     };
-    let verbose = crate::progress::logs_enabled();
-    let mut progress = |m: &str| {
-        if verbose {
-            eprintln!("scenario: {m}");
-        }
-    };
+    let mut progress = crate::cmd::scenario::progress_lines();
     let report = fairness::run(&dataset, &plan, &mut oubli_model::Silent, &mut progress)?;
-    if let Some(out) = &a.out {
+    crate::cmd::scenario::write_report_to(a.out.as_deref(), a.json, |out| {
         fairness::write_report(&report, out)
-            .map_err(|e| anyhow::anyhow!("writing the report to {}: {e}", out.display()))?;
-        if !a.json {
-            println!("report: {}", out.join("report.html").display());
-        }
-    }
+    })?;
     if a.json {
         json(&report)?;
         return Ok(0);

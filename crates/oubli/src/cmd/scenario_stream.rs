@@ -128,20 +128,11 @@ pub fn run(a: UserStreamArgs) -> anyhow::Result<i32> {
         oracle_every: a.oracle_every,
         seed: a.train.seed.unwrap_or(0),
     };
-    let verbose = crate::progress::logs_enabled();
-    let mut progress = |m: &str| {
-        if verbose {
-            eprintln!("scenario: {m}");
-        }
-    };
+    let mut progress = crate::cmd::scenario::progress_lines();
     let report = stream::run(&dataset, &plan, &mut oubli_model::Silent, &mut progress)?;
-    if let Some(out) = &a.out {
+    crate::cmd::scenario::write_report_to(a.out.as_deref(), a.json, |out| {
         stream::write_report(&report, out)
-            .map_err(|e| anyhow::anyhow!("writing the report to {}: {e}", out.display()))?;
-        if !a.json {
-            println!("report: {}", out.join("report.html").display());
-        }
-    }
+    })?;
     if a.json {
         json(&report)?;
         return Ok(0);
