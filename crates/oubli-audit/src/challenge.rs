@@ -92,6 +92,7 @@ impl ChallengePlan<'_> {
                 validation: None,
                 seed: i as u64,
                 stored_updates: None,
+                reason: oubli_forget::ForgetReason::Privacy,
             };
             let ran = entry.run(self.method.1, &ctx)?;
             unlearned.push(self.run_of(&ran.unlearned.params));

@@ -196,6 +196,7 @@ pub(crate) fn train_shadows(
                 validation: None,
                 seed: derive_seed(plan.seed, "u-lira-unlearn", k as u64),
                 stored_updates: None,
+                reason: oubli_forget::ForgetReason::Privacy,
             };
             match find(method)?.run(method_config, &ctx) {
                 Ok(ran) => out.push(pool.phi(plan.family, &Fitted::Net(ran.unlearned.params))),

@@ -47,6 +47,7 @@ pub fn apply_with(
                 config: request.config.as_ref(),
                 seed: request.seed,
                 stored_updates,
+                reason: request.reason,
             };
             let (file, r) = forget_split(&m.file, &forget, &retain, &dataset.test, &run)?;
             let removed_total = file.lineage.removed_ids().len();

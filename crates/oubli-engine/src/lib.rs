@@ -43,6 +43,7 @@ mod train;
 pub use apply::{apply, apply_with, check_not_removed, select_forget};
 pub use error::EngineError;
 pub use kind::{trained_on, AnyModel, CertifiedBundle, Kind, LineageView, SingleModel};
+pub use oubli_forget::ForgetReason;
 pub use predictor::Predictor;
 pub use report::{CertifiedDetail, DeletionReport, KindDetail, SingleDetail, SisaCost, SisaDetail};
 pub use request::DeletionRequest;

@@ -2,6 +2,7 @@
 //! ledger row all become this, so every front end applies deletions the same way.
 
 use oubli_data::Selection;
+use oubli_forget::ForgetReason;
 use serde::{Deserialize, Serialize};
 
 /// A deletion to apply to a model.
@@ -19,6 +20,11 @@ pub struct DeletionRequest {
     /// Seed of the method's random choices.
     #[serde(default)]
     pub seed: u64,
+    /// Why the samples go: `privacy` (the default) or `poisoned` (their labels are an
+    /// attacker's; the approximate methods then forget until the model contradicts them).
+    /// Exact methods (`retrain`, `sisa`, `certified`) do the same either way.
+    #[serde(default)]
+    pub reason: ForgetReason,
 }
 
 impl DeletionRequest {
@@ -29,6 +35,7 @@ impl DeletionRequest {
             method: method.into(),
             config: None,
             seed: 0,
+            reason: ForgetReason::Privacy,
         }
     }
 }

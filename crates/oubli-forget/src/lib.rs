@@ -10,6 +10,7 @@ mod distill;
 mod editing;
 mod error;
 pub mod methods;
+mod reason;
 mod registry;
 pub mod request;
 mod stored;
@@ -18,6 +19,7 @@ mod unlearner;
 pub use common::{axpy, batch, epoch_batches, random_wrong_labels, rng, CollapseGuard, Stepper};
 pub use editing::ForgetTarget;
 pub use error::ForgetError;
+pub use reason::ForgetReason;
 pub use registry::{find, registry, MethodEntry, MethodInfo, Ran};
 pub use request::{
     forget_model, forget_split, partition, removed_ids, training_data, ForgetReport, MethodRun,

@@ -101,6 +101,7 @@ pub fn forget_model(
         config,
         seed,
         stored_updates,
+        reason: crate::ForgetReason::Privacy,
     };
     forget_split(model, &forget, &retain, &dataset.test, &request)
 }
@@ -116,6 +117,8 @@ pub struct MethodRun<'a> {
     pub seed: u64,
     /// Updates recorded at training, for `amnesiac`.
     pub stored_updates: Option<&'a StoredUpdates>,
+    /// Why the forget set goes (see [`ForgetReason`](crate::ForgetReason)).
+    pub reason: crate::ForgetReason,
 }
 
 /// Runs a method on `model` with the forget / retain split already resolved against the
@@ -144,6 +147,7 @@ pub fn forget_split(
         validation: None,
         seed: run.seed,
         stored_updates: run.stored_updates,
+        reason: run.reason,
     };
     let ran = entry.run(run.config, &ctx)?;
     let params = ran.unlearned.params;

@@ -25,6 +25,9 @@ pub struct ForgetContext<'a> {
     pub seed: u64,
     /// Stored per-batch updates recorded during training (amnesiac), if any.
     pub stored_updates: Option<&'a crate::StoredUpdates>,
+    /// Why the forget set goes: genuine data (the default) or poisoned data, whose labels a
+    /// model that never saw them contradicts.
+    pub reason: crate::ForgetReason,
 }
 
 /// The statistics every method reports, so that costs are comparable.

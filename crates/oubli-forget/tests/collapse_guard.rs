@@ -88,6 +88,7 @@ fn fisher_halves_its_newton_step_on_a_cnn() {
         validation: None,
         seed: 0,
         stored_updates: None,
+        reason: oubli_forget::ForgetReason::Privacy,
     };
     let ran = find("fisher").unwrap().run(None, &ctx).unwrap().unlearned;
     let acc = |split| evaluate(&net, &ran.params, split).accuracy;

@@ -153,6 +153,7 @@ fn amnesiac_without_stored_updates_is_unsupported() {
         validation: None,
         seed: 1,
         stored_updates: None,
+        reason: oubli_forget::ForgetReason::Privacy,
     };
     let err = oubli_forget::find("amnesiac")
         .unwrap()

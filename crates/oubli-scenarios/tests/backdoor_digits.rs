@@ -33,6 +33,7 @@ fn plan(known: f64, methods: &[&str]) -> (oubli_data::Dataset, BackdoorPlan) {
         },
         methods: methods.iter().map(|m| m.to_string()).collect(),
         seed: 0,
+        reason: oubli_engine::ForgetReason::Poisoned,
     };
     (ds, plan)
 }
@@ -130,4 +131,31 @@ fn forgetting_the_known_half_alone_is_reported_plainly() {
         .iter()
         .any(|f| f.contains("the unknown poisoned samples carry the backdoor")));
     assert_eq!(r.methods["sisa"].original, "sisa");
+}
+
+/// Forgetting poisoned samples as genuine data stops the ascent methods at the first dent
+/// (their labels' accuracy need only fall to the class's accuracy on unseen data, which a
+/// backdoored model already "has"); as poisoned, they go on until the model contradicts the
+/// attacker's labels. Measured here: neggrad-plus ASR 93% as privacy, 16% as poisoned.
+#[test]
+fn forgetting_as_poisoned_goes_further_than_as_genuine_data() {
+    let (ds, mut plan) = plan(1.0, &["neggrad-plus"]);
+    let poisoned = run(&ds, &plan, &mut Silent, &mut |_| {}).unwrap();
+    plan.reason = oubli_engine::ForgetReason::Privacy;
+    let privacy = run(&ds, &plan, &mut Silent, &mut |_| {}).unwrap();
+    let (p, g) = (
+        &poisoned.methods["neggrad-plus"],
+        &privacy.methods["neggrad-plus"],
+    );
+    assert!(
+        p.asr_after < g.asr_after - 0.3,
+        "ASR as poisoned {} vs as privacy {}",
+        p.asr_after,
+        g.asr_after
+    );
+    assert!(p.sample_gradients > g.sample_gradients);
+    assert_eq!(
+        serde_json::to_value(&poisoned).unwrap()["reason"],
+        "poisoned"
+    );
 }

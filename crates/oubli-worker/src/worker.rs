@@ -215,6 +215,7 @@ impl<'a> Worker<'a> {
                 method: method.clone(),
                 config: None,
                 seed: self.policy.seed,
+                reason: oubli_engine::ForgetReason::Privacy,
             };
             let forget = dataset.train.subset(&dataset.select(&selection)?);
             let (next, _) = apply(&self.model, &dataset, &request)?;

@@ -141,6 +141,7 @@ impl Scenario {
             validation: None,
             seed: 1,
             stored_updates: stored,
+            reason: oubli_forget::ForgetReason::Privacy,
         };
         let ran = find(method).unwrap().run(config, &ctx).unwrap();
         (ran.unlearned.params, ran.unlearned.stats)

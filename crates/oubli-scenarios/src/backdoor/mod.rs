@@ -10,7 +10,7 @@ pub use trigger::{attack_success_rate, BackdoorParams, Corner, Poisoned};
 
 use crate::ScenarioError;
 use oubli_data::Selection;
-use oubli_engine::{apply, train, AnyModel, DeletionRequest, KindDetail, TrainPlan};
+use oubli_engine::{apply, train, AnyModel, DeletionRequest, ForgetReason, KindDetail, TrainPlan};
 use oubli_model::{argmax, ModelSpec, TrainObserver, ValidTrainConfig};
 use oubli_sisa::SisaConfig;
 use serde::Serialize;
@@ -39,6 +39,10 @@ pub struct BackdoorPlan {
     pub methods: Vec<String>,
     /// Seed of the methods' random choices.
     pub seed: u64,
+    /// How the known samples are forgotten: as poisoned (the scenario's default, what a
+    /// security team knows of them) or as genuine data (to see what a privacy request would
+    /// leave behind).
+    pub reason: ForgetReason,
 }
 
 /// One method's outcome.
@@ -80,6 +84,8 @@ pub struct BackdoorReport {
     pub poisoned_samples: usize,
     /// Those forgotten (the known share).
     pub known_samples: usize,
+    /// Why they were forgotten (`poisoned`, or `privacy` for comparison).
+    pub reason: ForgetReason,
     /// Attack success on the trained network.
     pub asr_before: f64,
     /// Its clean test accuracy.
@@ -141,6 +147,7 @@ pub fn run(
         method: method.to_string(),
         config: None,
         seed: plan.seed,
+        reason: plan.reason,
     };
     let mut methods = BTreeMap::new();
     let mut failed = BTreeMap::new();
@@ -204,6 +211,7 @@ pub fn run(
         params: plan.params.clone(),
         poisoned_samples: poisoned.poisoned.len(),
         known_samples: poisoned.known.len(),
+        reason: plan.reason,
         asr_before: before.asr,
         clean_accuracy_before: before.clean,
         methods,

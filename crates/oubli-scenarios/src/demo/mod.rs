@@ -334,6 +334,12 @@ pub fn run(
             method: method.to_string(),
             config: None,
             seed: params.seed,
+            // The poisoned images' labels are the attacker's: forget them as such.
+            reason: if request.kind == RequestKind::Poison {
+                oubli_engine::ForgetReason::Poisoned
+            } else {
+                oubli_engine::ForgetReason::Privacy
+            },
         };
         let before_plain = measure(&plain, &forget, &poisoned, target)?;
         let before_sisa = measure(&ensemble, &forget, &poisoned, target)?;

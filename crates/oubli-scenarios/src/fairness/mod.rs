@@ -343,6 +343,7 @@ pub fn run(
                 method: name.clone(),
                 config: plan.configs.get(name).cloned(),
                 seed: plan.seed,
+                reason: oubli_engine::ForgetReason::Privacy,
             };
             match apply(start, &data, &request) {
                 Ok((m, r)) => {

@@ -120,6 +120,7 @@ pub(super) fn run_policy(
             method: method.clone(),
             config: None,
             seed: policy.seed,
+            reason: oubli_engine::ForgetReason::Privacy,
         };
         let (next, report) = match apply(&model, stream.dataset, &request) {
             Ok(done) => done,

@@ -4,7 +4,9 @@
 use crate::args::{check_output_file, read_toml, DatasetArgs, ForgetSpecArgs};
 use crate::output::{json, pct};
 use clap::Args;
-use oubli_engine::{apply, AnyModel, DeletionReport, DeletionRequest, EngineError, KindDetail};
+use oubli_engine::{
+    apply, AnyModel, DeletionReport, DeletionRequest, EngineError, ForgetReason, KindDetail,
+};
 use std::path::PathBuf;
 
 /// Exit code of a forget whose result is identical to the model it started from.
@@ -31,6 +33,11 @@ pub struct ForgetArgs {
     /// Seed for the method's random choices.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Why the samples go: `privacy`, or `poisoned` when their labels are an attacker's (a
+    /// backdoor, flipped labels): the approximate methods then forget until the model
+    /// contradicts those labels instead of stopping where unseen genuine data would score.
+    #[arg(long, default_value = "privacy")]
+    pub reason: ForgetReason,
     /// Write the result and exit 0 even when it is identical to the input model (a method
     /// that changed nothing forgot nothing: by default that exits 5 and writes nothing).
     #[arg(long)]
@@ -66,6 +73,7 @@ pub fn run(a: ForgetArgs) -> anyhow::Result<i32> {
         method: a.method.clone(),
         config: read_toml(&a.config)?,
         seed: a.seed,
+        reason: a.reason,
     };
     let (mut forgot, report) = apply(&model, &dataset, &request).map_err(|e| match hint(&e) {
         Some(h) => anyhow::anyhow!("{}: {e}: {h}", a.model.display()),

@@ -61,6 +61,11 @@ pub struct BackdoorArgs {
     /// Corner of the trigger.
     #[arg(long, value_enum, default_value = "bottom-right")]
     pub corner: CornerArg,
+    /// How the known samples are forgotten: `poisoned` (their labels are the attacker's: the
+    /// approximate methods forget until the model contradicts them) or `privacy` (as genuine
+    /// data, to compare).
+    #[arg(long, default_value = "poisoned")]
+    pub reason: oubli_engine::ForgetReason,
     /// Write report.html (with plots) and report.json into this directory.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
@@ -123,6 +128,7 @@ fn run_backdoor(a: BackdoorArgs) -> anyhow::Result<i32> {
         sisa,
         methods: a.methods.clone(),
         seed: a.train.seed.unwrap_or(0),
+        reason: a.reason,
     };
     let mut progress = crate::cmd::scenario::progress_lines();
     let report = backdoor::run(&dataset, &plan, &mut oubli_model::Silent, &mut progress)?;
