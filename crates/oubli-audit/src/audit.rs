@@ -283,7 +283,7 @@ impl Auditor {
                 seed,
                 u_lira_method,
             };
-            let shadows = train_shadows(&plan, &pool, progress)?;
+            let shadows = train_shadows(&plan, &pool, config.jobs, progress)?;
             notes.extend(shadows.u_lira_note.clone());
             lira_details = format!(
                 "{} shadows ({}), {} forget + {} test targets, each target in {} shadows, shadow retain fraction {}{}",

@@ -70,6 +70,12 @@ pub struct AuditConfig {
     pub marker_queries: usize,
     /// Level of each owner's marker test. Default 0.01.
     pub marker_alpha: f64,
+    /// Reference trainings (shadows, calibration retrains) run side by side,
+    /// one thread each (see `oubli_model::side_by_side`). Default 0 = one per
+    /// thread of rayon's pool (`RAYON_NUM_THREADS` or the cores); 1 = one
+    /// after the other, each on every thread. Every value gives the same
+    /// report, so it is not part of what the audit measures.
+    pub jobs: usize,
     /// Tolerances of the verdict.
     pub thresholds: VerdictThresholds,
     /// Seed of every random choice the audit makes (subsamples, shadow
@@ -96,6 +102,7 @@ impl Default for AuditConfig {
             calibration_alpha: oubli_verify::calibrated::DEFAULT_CALIBRATION_ALPHA,
             marker_queries: 30,
             marker_alpha: oubli_verify::DEFAULT_MARKER_ALPHA,
+            jobs: 0,
             thresholds: VerdictThresholds::default(),
             seed: 0,
         }

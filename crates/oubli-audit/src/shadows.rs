@@ -146,20 +146,22 @@ fn membership(shadows: usize, targets: usize, seed: u64) -> Vec<Vec<bool>> {
     included
 }
 
-/// Trains the K shadows and records every target's φ.
+/// One shadow's φ on the pool, and (U-LiRA) φ after unlearning its pool half,
+/// or why that could not run.
+type ShadowPhi = (Vec<f64>, Option<Result<Vec<f64>, String>>);
+
+/// Trains the K shadows (`jobs` side by side, see [`oubli_model::side_by_side`])
+/// and records every target's φ. The result does not depend on `jobs`.
 pub(crate) fn train_shadows(
     plan: &ShadowPlan<'_>,
     pool: &TargetPool,
+    jobs: usize,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Shadows, AuditError> {
     let k_total = plan.shadows;
     let included = membership(k_total, pool.len(), plan.seed);
-    let mut phi = Vec::with_capacity(k_total);
-    let mut unlearned_phi = plan.u_lira_method.map(|_| Vec::with_capacity(k_total));
-    let mut u_lira_note = None;
     let keep = (plan.retain.len() as f64 * plan.retain_fraction).round() as usize;
-    for (k, inc) in included.iter().enumerate() {
-        progress(&format!("LiRA shadow {}/{k_total}", k + 1));
+    let one = |k: usize| -> Result<ShadowPhi, AuditError> {
         let retain_idx = choose_sorted(
             plan.retain.len(),
             keep,
@@ -170,48 +172,59 @@ pub(crate) fn train_shadows(
         } else {
             plan.retain.clone()
         };
-        let in_idx: Vec<usize> = (0..pool.len()).filter(|&t| inc[t]).collect();
+        let in_idx: Vec<usize> = (0..pool.len()).filter(|&t| included[k][t]).collect();
         let in_split = pool.split.subset(&in_idx);
         let data = concat(&retain_k, &in_split);
         let shadow_seed = derive_seed(plan.seed, "lira-shadow", k as u64);
         let shadow = plan.family.fit(&data, shadow_seed)?;
-        phi.push(pool.phi(plan.family, &shadow));
-        if let (Some((method, method_config)), Some(out), Some((net, base)), Some(params)) = (
-            plan.u_lira_method,
-            unlearned_phi.as_mut(),
-            plan.family.net(),
-            shadow.params(),
-        ) {
-            let config = oubli_model::TrainConfig {
-                seed: shadow_seed,
-                ..base.inner().clone()
-            }
-            .validate()?;
-            let ctx = ForgetContext {
-                net,
-                original: params,
-                train_config: &config,
-                forget: &in_split,
-                retain: &retain_k,
-                validation: None,
-                seed: derive_seed(plan.seed, "u-lira-unlearn", k as u64),
-                stored_updates: None,
-                reason: oubli_forget::ForgetReason::Privacy,
-            };
-            match find(method)?.run(method_config, &ctx) {
-                Ok(ran) => out.push(pool.phi(plan.family, &Fitted::Net(ran.unlearned.params))),
-                // A method that needs what shadows lack (stored updates) cannot
-                // be U-LiRA'd; the rest of the audit still stands.
-                Err(e) => {
-                    u_lira_note = Some(format!(
-                        "U-LiRA skipped: `{method}` cannot run inside shadows ({e})"
-                    ))
-                }
-            }
+        let phi = pool.phi(plan.family, &shadow);
+        let (Some((method, method_config)), Some((net, base)), Some(params)) =
+            (plan.u_lira_method, plan.family.net(), shadow.params())
+        else {
+            return Ok((phi, None));
+        };
+        let config = oubli_model::TrainConfig {
+            seed: shadow_seed,
+            ..base.inner().clone()
         }
-        if u_lira_note.is_some() {
-            unlearned_phi = None;
+        .validate()?;
+        let ctx = ForgetContext {
+            net,
+            original: params,
+            train_config: &config,
+            forget: &in_split,
+            retain: &retain_k,
+            validation: None,
+            seed: derive_seed(plan.seed, "u-lira-unlearn", k as u64),
+            stored_updates: None,
+            reason: oubli_forget::ForgetReason::Privacy,
+        };
+        let unlearned = match find(method)?.run(method_config, &ctx) {
+            Ok(ran) => Ok(pool.phi(plan.family, &Fitted::Net(ran.unlearned.params))),
+            // A method that needs what shadows lack (stored updates) cannot
+            // be U-LiRA'd; the rest of the audit still stands.
+            Err(e) => Err(format!(
+                "U-LiRA skipped: `{method}` cannot run inside shadows ({e})"
+            )),
+        };
+        Ok((phi, Some(unlearned)))
+    };
+    let trained = oubli_model::side_by_side(k_total, jobs, one, &mut |done, n| {
+        progress(&format!("LiRA shadow {done}/{n}"))
+    })?;
+    let mut phi = Vec::with_capacity(k_total);
+    let mut unlearned_phi = plan.u_lira_method.map(|_| Vec::with_capacity(k_total));
+    let mut u_lira_note = None;
+    for (p, unlearned) in trained {
+        phi.push(p);
+        match unlearned {
+            Some(Ok(u)) => unlearned_phi.iter_mut().for_each(|out| out.push(u.clone())),
+            Some(Err(note)) => u_lira_note = Some(note),
+            None => {}
         }
+    }
+    if u_lira_note.is_some() {
+        unlearned_phi = None;
     }
     Ok(Shadows {
         phi,

@@ -63,3 +63,33 @@ fn calibrated_and_owner_verdicts_fail_a_noop_and_pass_a_retrain() {
     assert!(count(&noop_report, Verdict::NotForgotten) >= 2); // measured: 3 of 3
     assert_eq!(count(&retrain_report, Verdict::NotForgotten), 0);
 }
+
+/// Shadows and calibration retrains trained side by side (one thread each) give the
+/// very report the sequential run gives: same φ, same attacks, same calibration.
+#[test]
+fn reference_trainings_side_by_side_give_the_sequential_report() {
+    let ds = digits();
+    let original = original(&ds, digits_config());
+    let selection = Selection {
+        owners: top_owners(&ds, 2),
+        ..Selection::default()
+    };
+    let unlearned = noop(&original, &ds, &selection);
+    let report = |jobs: usize| {
+        let config = AuditConfig {
+            shadows: 4,
+            calibration_oracles: 3,
+            relearn_max_steps: 50,
+            jobs,
+            ..AuditConfig::default()
+        };
+        let auditor =
+            Auditor::prepare(&original, None, &ds, &selection, None, &config, &mut |_| {}).unwrap();
+        let mut r = auditor.audit(&unlearned, None, &mut |_| {}).unwrap();
+        r.timings.clear();
+        serde_json::to_string(&r).unwrap()
+    };
+    let sequential = report(1);
+    assert!(sequential.contains("\"lira\"") && sequential.contains("\"calibration\""));
+    assert_eq!(report(2), sequential);
+}

@@ -13,6 +13,7 @@ pub mod memory;
 mod network;
 pub mod optim;
 mod params;
+pub mod side_by_side;
 mod spec;
 mod train;
 
@@ -23,6 +24,7 @@ pub use fit::{fit, FitReport};
 pub use network::{Network, PreparedNetwork};
 pub use optim::{OptimizerKind, OptimizerState, Schedule};
 pub use params::Params;
+pub use side_by_side::{default_jobs, side_by_side};
 pub use spec::{Arch, ModelSpec, ParamShape};
 pub use train::{
     gather_rows, one_hot, train, train_from, Silent, StepRecord, TrainObserver, TrainStats,

@@ -94,18 +94,30 @@ impl SisaModel {
         let (remaining, after) = (&plan.remaining, &plan.layout);
         let config = self.config.clone();
         let epochs = self.train_config.epochs as u64;
-        let mut retrained = Vec::new();
-        let (mut steps, mut whole_shard) = (0, 0);
-        for (&s, &(from, forgotten)) in &plan.affected {
+        let affected: Vec<(usize, (usize, usize))> =
+            plan.affected.iter().map(|(&s, &v)| (s, v)).collect();
+        // Affected shards retrain side by side, one thread each, from copies of their
+        // checkpoints (same result for every job count, see `oubli_model::side_by_side`).
+        let this = &*self;
+        let retrain_shard = |i: usize| {
+            let (s, (from, _)) = affected[i];
             let run = ShardRun {
-                net: &self.net,
+                net: &this.net,
                 split: remaining,
                 layout: after,
                 shard: s,
                 slices: config.slices,
-                config: &self.train_config,
+                config: &this.train_config,
             };
-            let cost = run.train(&mut self.shards[s].stages, from, &mut |_, _| Ok(()))?;
+            let mut stages = this.shards[s].stages.clone();
+            let cost = run.train(&mut stages, from, &mut |_, _| Ok(()))?;
+            Ok::<_, SisaError>((stages, cost))
+        };
+        let runs = oubli_model::side_by_side(affected.len(), 0, retrain_shard, &mut |_, _| {})?;
+        let mut retrained = Vec::new();
+        let (mut steps, mut whole_shard) = (0, 0);
+        for (&(s, (from, forgotten)), (stages, cost)) in affected.iter().zip(runs) {
+            self.shards[s].stages = stages;
             steps += cost.steps;
             whole_shard += (0..config.slices)
                 .map(|r| epochs * after.stage(s, r).len() as u64)

@@ -160,9 +160,9 @@ impl SisaModel {
         let start = Instant::now();
         let data = &dataset.train;
         let layout = Layout::new(data, train_config.seed, &config);
-        let mut shards = Vec::with_capacity(config.shards);
-        let (mut steps, mut sample_gradients) = (0, 0);
-        for s in 0..config.shards {
+        // Shards are independent trainings: side by side, one thread each (the result is
+        // the same for every job count, see `oubli_model::side_by_side`).
+        let train_shard = |s: usize| {
             let run = ShardRun {
                 net: &net,
                 split: data,
@@ -173,9 +173,15 @@ impl SisaModel {
             };
             let mut stages = Vec::with_capacity(config.slices);
             let cost = run.train(&mut stages, 0, &mut |_, _| Ok(()))?;
+            Ok::<_, SisaError>((Shard { stages }, cost))
+        };
+        let trained = oubli_model::side_by_side(config.shards, 0, train_shard, &mut |_, _| {})?;
+        let mut shards = Vec::with_capacity(config.shards);
+        let (mut steps, mut sample_gradients) = (0, 0);
+        for (shard, cost) in trained {
             steps += cost.steps;
             sample_gradients += cost.sample_gradients;
-            shards.push(Shard { stages });
+            shards.push(shard);
         }
         let report = SisaTrainReport {
             seconds: start.elapsed().as_secs_f64(),

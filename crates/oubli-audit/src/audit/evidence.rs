@@ -102,9 +102,7 @@ impl OraclePlan<'_> {
         progress: &mut dyn FnMut(&str),
     ) -> Result<Vec<BTreeMap<String, f64>>, AuditError> {
         let n = self.config.calibration_oracles;
-        let mut out = Vec::with_capacity(n);
-        for i in 0..n {
-            progress(&format!("calibration retrain {}/{n}", i + 1));
+        let one = |i: usize| -> Result<BTreeMap<String, f64>, AuditError> {
             let seed = derive_seed(self.config.seed, "calibration-oracle", i as u64);
             let model = self.family.fit(self.retain, seed)?;
             let outputs = ModelOutputs::compute(self.family, &model, &self.sets);
@@ -112,9 +110,11 @@ impl OraclePlan<'_> {
             if let Some(s) = self.shadows {
                 attacks.extend(s.attack(self.family, &model, self.config).0);
             }
-            out.push(null_statistics(outputs.forget.accuracy, &attacks));
-        }
-        Ok(out)
+            Ok(null_statistics(outputs.forget.accuracy, &attacks))
+        };
+        oubli_model::side_by_side(n, self.config.jobs, one, &mut |done, n| {
+            progress(&format!("calibration retrain {done}/{n}"))
+        })
     }
 }
 

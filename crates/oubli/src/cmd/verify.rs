@@ -41,6 +41,11 @@ pub struct VerifyArgs {
     /// recommended. Each costs one training run. Overrides the config file.
     #[arg(long)]
     pub calibration_oracles: Option<usize>,
+    /// Reference trainings (shadows, calibration retrains) run side by side, one thread
+    /// each; 0 = one per core (or RAYON_NUM_THREADS), 1 = one after the other. The report
+    /// is the same for every value. Overrides the config file.
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// N unlearned and N retrained runs for the NeurIPS-2023 ε score (needs --method).
     #[arg(long, default_value_t = 0)]
     pub challenge_runs: usize,
@@ -101,6 +106,9 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<i32> {
     config.shadows = a.shadows;
     if let Some(n) = a.calibration_oracles {
         config.calibration_oracles = n;
+    }
+    if let Some(jobs) = a.jobs {
+        config.jobs = jobs;
     }
     config.challenge_runs = a.challenge_runs;
     config.seed = a.seed;
