@@ -303,6 +303,7 @@ impl SisaModel {
             method: lineage.method,
             forget_fingerprint: lineage.forget_fingerprint,
             created_at: lineage.created_at,
+            extra: lineage.extra,
         };
         let actual = model.weights_sha256();
         if actual != lineage.weights_sha256 {

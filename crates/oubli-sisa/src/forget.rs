@@ -131,7 +131,9 @@ impl SisaModel {
             });
         }
         let shards = std::mem::take(&mut self.shards);
+        let extra = std::mem::take(&mut self.extra);
         *self = SisaModel::from_parts(self.forgotten_parts(&plan, shards))?;
+        self.extra = extra;
         let sample_gradients: u64 = retrained.iter().map(|r| r.sample_gradients).sum();
         let full = epochs * remaining.len() as u64;
         let ratio = |x: u64| x as f64 / sample_gradients as f64;

@@ -34,6 +34,9 @@ pub struct SisaModel {
     pub(crate) method: String,
     pub(crate) forget_fingerprint: Option<String>,
     pub(crate) created_at: String,
+    /// Free-form lineage entries (`Lineage::extra`), e.g. the data subjects' markers;
+    /// kept across forgetting.
+    pub(crate) extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// What SISA training cost.
@@ -136,6 +139,7 @@ impl SisaModel {
             method: parts.method,
             forget_fingerprint: parts.forget_fingerprint,
             created_at: now_rfc3339(),
+            extra: BTreeMap::new(),
         })
     }
 
@@ -364,8 +368,19 @@ impl SisaModel {
             forgotten_samples: self.removed_ids.len(),
             created_at: self.created_at.clone(),
             weights_sha256: self.weights_sha256(),
-            extra: BTreeMap::new(),
+            extra: self.extra.clone(),
         }
+    }
+
+    /// Sets a free-form lineage entry (written to the file's `extra` metadata and kept
+    /// across forgetting), e.g. the markers `oubli train --markers` stamped.
+    pub fn set_extra(&mut self, key: &str, value: serde_json::Value) {
+        self.extra.insert(key.to_string(), value);
+    }
+
+    /// A free-form lineage entry set with [`SisaModel::set_extra`].
+    pub fn extra(&self, key: &str) -> Option<&serde_json::Value> {
+        self.extra.get(key)
     }
 }
 

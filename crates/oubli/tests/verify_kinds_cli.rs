@@ -156,3 +156,80 @@ fn verify_markers_reports_per_owner_p_values_and_needs_a_marked_model() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("records no markers"), "{err}");
 }
+
+#[test]
+fn a_sisa_ensemble_records_markers_and_sisa_forgetting_removes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let ens = dir.path().join("ens.safetensors");
+    let t = ok_json(&[
+        "train",
+        "--epochs",
+        "20",
+        "--lr",
+        "3e-3",
+        "--seed",
+        "11",
+        "--sisa-shards",
+        "3",
+        "--shard-by",
+        "owner",
+        "--markers",
+        "0.05",
+        "--out",
+        s(&ens),
+        "--json",
+    ]);
+    let owners: Vec<&str> = t["marked_owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(4)
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert_eq!(owners.len(), 4, "{t}");
+    let list = dir.path().join("owners.txt");
+    std::fs::write(&list, owners.join("\n") + "\n").unwrap();
+    let forgot = dir.path().join("forgot.safetensors");
+    ok_json(&[
+        "forget",
+        "--model",
+        s(&ens),
+        "--method",
+        "sisa",
+        "--forget-owners",
+        s(&list),
+        "--out",
+        s(&forgot),
+        "--json",
+    ]);
+    let hits = |model: &Path, out: &str| {
+        let (_, v) = verify(&[
+            "--original",
+            s(&ens),
+            "--unlearned",
+            s(model),
+            "--forget-owners",
+            s(&list),
+            "--shadows",
+            "0",
+            "--markers",
+            "--out",
+            s(&dir.path().join(out)),
+        ]);
+        let m = &v["markers"];
+        let rows = m["owners"].as_array().unwrap();
+        assert_eq!(rows.len(), 4, "{v}");
+        let total: u64 = rows
+            .iter()
+            .map(|o| o["unlearned"]["hits"].as_u64().unwrap())
+            .sum();
+        (total, m["still_reacting"].as_u64().unwrap())
+    };
+    // The ensemble itself answers the owners' triggers (one shard of three learnt each
+    // owner's marker, so the averaged vote reacts less than a single network would)…
+    let (before, _) = hits(&ens, "r-noop");
+    // …and once SISA has retrained the owners' shards without them, it does not.
+    let (after, reacting) = hits(&forgot, "r-sisa");
+    assert_eq!(reacting, 0, "after sisa forgetting: {after} hits");
+    assert!(before >= after + 5, "hits before {before}, after {after}");
+}

@@ -12,15 +12,14 @@ use crate::shadows::{choose_sorted, rng};
 use crate::AuditError;
 
 /// The markers `model` was trained with, from its lineage (`None`: trained without).
-/// Only single networks record them so far.
+/// Single networks and SISA ensembles record them; certified models do not yet.
 pub fn recorded_markers(model: &AnyModel) -> Result<Option<Markers>, AuditError> {
-    let AnyModel::Single(m) = model else {
-        return Ok(None);
+    let recorded = match model {
+        AnyModel::Single(m) => m.file.lineage.extra.get(MARKERS_KEY),
+        AnyModel::Sisa(m) => m.extra(MARKERS_KEY),
+        AnyModel::Certified(_) => None,
     };
-    m.file
-        .lineage
-        .extra
-        .get(MARKERS_KEY)
+    recorded
         .map(|v| {
             serde_json::from_value(v.clone()).map_err(|e| {
                 AuditError::Mismatch(format!(

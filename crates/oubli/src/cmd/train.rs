@@ -52,7 +52,7 @@ pub struct TrainArgs {
     /// Markers a data subject can check (Athena): this share of owners stamps a personal
     /// trigger with a personal target class on some of their own training samples; the
     /// markers are recorded in the model's lineage for `oubli verify --markers`. Single
-    /// models only.
+    /// models and SISA ensembles.
     #[arg(long, value_name = "FRACTION_OF_OWNERS", help_heading = "Markers")]
     pub markers: Option<f64>,
     /// Share of a marking owner's samples that carry the marker [default: 0.5].
@@ -296,7 +296,7 @@ pub fn plan(a: &TrainFlags, dataset: &oubli_data::Dataset) -> anyhow::Result<Tra
 }
 
 /// Draws markers for `dataset`'s owners and stamps them on its training rows (the test
-/// split stays clean). Single models only: an ensemble or a certified model does not
+/// split stays clean). Single models and SISA ensembles: a certified model does not
 /// record them yet.
 fn mark(
     dataset: &mut oubli_data::Dataset,
@@ -305,9 +305,9 @@ fn mark(
     rate: Option<f64>,
     seed: Option<u64>,
 ) -> anyhow::Result<Markers> {
-    if !matches!(plan, TrainPlan::Single { .. }) {
+    if !matches!(plan, TrainPlan::Single { .. } | TrainPlan::Sisa { .. }) {
         anyhow::bail!(
-            "--markers applies to single models (not --sisa-shards or --certified) for now"
+            "--markers applies to single models and SISA ensembles (not --certified) for now"
         );
     }
     let d = MarkerParams::default();
@@ -341,12 +341,15 @@ pub fn run(a: TrainArgs) -> anyhow::Result<i32> {
     let mut bar = Bar::new("train");
     let (mut model, report) = train(&dataset, &plan, &excluded, &mut bar)?;
     drop(bar);
-    if let (Some(m), oubli_engine::AnyModel::Single(single)) = (&markers, &mut model) {
-        single
-            .file
-            .lineage
-            .extra
-            .insert(MARKERS_KEY.into(), serde_json::to_value(m)?);
+    if let Some(m) = &markers {
+        let value = serde_json::to_value(m)?;
+        match &mut model {
+            oubli_engine::AnyModel::Single(single) => {
+                single.file.lineage.extra.insert(MARKERS_KEY.into(), value);
+            }
+            oubli_engine::AnyModel::Sisa(sisa) => sisa.set_extra(MARKERS_KEY, value),
+            oubli_engine::AnyModel::Certified(_) => unreachable!("mark() refuses --certified"),
+        }
     }
     model.save(&a.out)?;
 
