@@ -218,7 +218,11 @@ pub(crate) fn train_shadows(
     for (p, unlearned) in trained {
         phi.push(p);
         match unlearned {
-            Some(Ok(u)) => unlearned_phi.iter_mut().for_each(|out| out.push(u.clone())),
+            Some(Ok(u)) => {
+                if let Some(out) = unlearned_phi.as_mut() {
+                    out.push(u);
+                }
+            }
             Some(Err(note)) => u_lira_note = Some(note),
             None => {}
         }

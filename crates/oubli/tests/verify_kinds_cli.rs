@@ -87,11 +87,10 @@ fn verify_audits_sisa_and_certified_models_after_their_own_forgetting() {
     }
 }
 
-#[test]
-fn verify_markers_reports_per_owner_p_values_and_needs_a_marked_model() {
-    let dir = tempfile::tempdir().unwrap();
-    let orig = dir.path().join("m.safetensors");
-    let t = ok_json(&[
+/// `oubli train` on digits (20 epochs, Adam 3e-3, seed 11) with 5% of owners marking,
+/// plus `extra` flags; returns the marked owners.
+fn train_marked(out: &Path, extra: &[&str]) -> Vec<String> {
+    let base = [
         "train",
         "--epochs",
         "20",
@@ -101,17 +100,22 @@ fn verify_markers_reports_per_owner_p_values_and_needs_a_marked_model() {
         "11",
         "--markers",
         "0.05",
-        "--out",
-        s(&orig),
-        "--json",
-    ]);
-    let owners: Vec<String> = t["marked_owners"]
+    ];
+    let t = ok_json(&[&base[..], extra, &["--out", s(out), "--json"]].concat());
+    t["marked_owners"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no marked_owners: {t}"))
         .iter()
         .map(|o| o.as_str().unwrap().to_string())
-        .collect();
-    assert!(owners.len() >= 3, "{t}");
+        .collect()
+}
+
+#[test]
+fn verify_markers_reports_per_owner_p_values_and_needs_a_marked_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let orig = dir.path().join("m.safetensors");
+    let owners = train_marked(&orig, &[]);
+    assert!(owners.len() >= 3, "{owners:?}");
     let list = dir.path().join("owners.txt");
     std::fs::write(&list, format!("{}\n{}\n", owners[0], owners[1])).unwrap();
     let report = dir.path().join("report");
@@ -161,32 +165,9 @@ fn verify_markers_reports_per_owner_p_values_and_needs_a_marked_model() {
 fn a_sisa_ensemble_records_markers_and_sisa_forgetting_removes_them() {
     let dir = tempfile::tempdir().unwrap();
     let ens = dir.path().join("ens.safetensors");
-    let t = ok_json(&[
-        "train",
-        "--epochs",
-        "20",
-        "--lr",
-        "3e-3",
-        "--seed",
-        "11",
-        "--sisa-shards",
-        "3",
-        "--shard-by",
-        "owner",
-        "--markers",
-        "0.05",
-        "--out",
-        s(&ens),
-        "--json",
-    ]);
-    let owners: Vec<&str> = t["marked_owners"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .take(4)
-        .map(|o| o.as_str().unwrap())
-        .collect();
-    assert_eq!(owners.len(), 4, "{t}");
+    let marked = train_marked(&ens, &["--sisa-shards", "3", "--shard-by", "owner"]);
+    let owners: Vec<&str> = marked.iter().take(4).map(String::as_str).collect();
+    assert_eq!(owners.len(), 4, "{marked:?}");
     let list = dir.path().join("owners.txt");
     std::fs::write(&list, owners.join("\n") + "\n").unwrap();
     let forgot = dir.path().join("forgot.safetensors");
