@@ -8,6 +8,11 @@
 //! samples/s and the start of the weights' sha256 (to compare builds bit for bit).
 //! Under callgrind, `--toggle-collect='*step_bench*run_steps*'` counts the steps only.
 //!
+//!   cargo run --release --example step_bench -- passes MODEL STEPS
+//!
+//! times the loss-and-gradient pass alone, the hand-written one against burn's autodiff
+//! (the engine before them), on the same batches in one run, and prints both and the ratio.
+//!
 //!   cargo run --release --example step_bench -- gemm REPS
 //!
 //! measures this machine's f32 GEMM peak instead (512³ products with the `gemm` crate on
@@ -95,15 +100,59 @@ fn gemm_peak(reps: usize) -> f64 {
     2.0 * (n * n * n * reps) as f64 / t.elapsed().as_secs_f64() / 1e9
 }
 
+/// Samples/s of `steps` loss-and-gradient passes on batches of `BATCH`, with `pass`.
+fn time_passes(
+    data: &Split,
+    steps: usize,
+    pass: impl Fn(&[f32], &[f32], usize) -> (f32, Vec<f32>),
+) -> f64 {
+    let targets = oubli_model::one_hot(&data.labels, 10);
+    let t = Instant::now();
+    for s in 0..steps {
+        let rows = s * BATCH..(s + 1) * BATCH;
+        let x = &data.features[rows.start * data.dim..rows.end * data.dim];
+        let (loss, _) = pass(x, &targets[rows.start * 10..rows.end * 10], BATCH);
+        assert!(loss.is_finite());
+    }
+    (steps * BATCH) as f64 / t.elapsed().as_secs_f64()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let model = args.get(1).map_or("mlp", String::as_str);
-    let steps: usize = args.get(2).map_or(50, |s| s.parse().expect("STEPS"));
+    let steps = |i: usize| -> usize { args.get(i).map_or(50, |s| s.parse().expect("STEPS")) };
     if model == "gemm" {
-        println!("gemm 512³ f32: {:.1} GFLOP/s", gemm_peak(steps));
+        println!("gemm 512³ f32: {:.1} GFLOP/s", gemm_peak(steps(2)));
         return;
     }
-    let rows = steps * BATCH;
+    if model == "passes" {
+        let model = args.get(2).map_or("mlp", String::as_str);
+        let steps = steps(3);
+        let spec = ModelSpec::by_name(model, vec![1, 28, 28], 10).expect("model name");
+        let net = oubli_model::Network::new(spec).expect("spec");
+        let data = synthetic(steps * BATCH);
+        let params = Params::init(net.spec(), 0);
+        let b = BATCH as f32;
+        // Warm-up, then the two engines alternately, twice, best of each.
+        time_passes(&data, steps.min(5), |x, t, n| {
+            net.loss_and_grad(&params, x, t, n, b)
+        });
+        let (mut native, mut autodiff) = (0.0f64, 0.0f64);
+        for _ in 0..2 {
+            native = native.max(time_passes(&data, steps, |x, t, n| {
+                net.loss_and_grad(&params, x, t, n, b)
+            }));
+            autodiff = autodiff.max(time_passes(&data, steps, |x, t, n| {
+                net.loss_and_grad_autodiff(&params, x, t, n, b)
+            }));
+        }
+        println!(
+            "{model} passes: native {native:.0} samples/s, burn autodiff {autodiff:.0} samples/s, ratio {:.2}",
+            native / autodiff
+        );
+        return;
+    }
+    let rows = steps(2) * BATCH;
     let spec = ModelSpec::by_name(model, vec![1, 28, 28], 10).expect("model name");
     let net = oubli_model::Network::new(spec).expect("spec");
     let data = synthetic(rows);

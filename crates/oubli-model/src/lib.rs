@@ -1,8 +1,9 @@
 //! Models, deterministic training and model files for oubli.
 //!
-//! burn 0.22 (flex CPU backend) computes forward and backward passes; parameters live in a
-//! flat [`Params`] vector in PyTorch's layout, so every unlearning method is plain Rust and
-//! every model file loads into the equivalent `torch.nn` module.
+//! Parameters live in a flat [`Params`] vector in PyTorch's layout, so every unlearning
+//! method is plain Rust and every model file loads into the equivalent `torch.nn` module.
+//! Forward and backward passes are hand-written on the `gemm` crate; burn 0.22's autodiff
+//! (flex CPU backend) is the reference they are checked against.
 
 mod config;
 mod error;
@@ -10,9 +11,11 @@ mod eval;
 pub mod file;
 mod fit;
 pub mod memory;
+mod native;
 mod network;
 pub mod optim;
 mod params;
+mod reference;
 pub mod side_by_side;
 mod spec;
 mod train;

@@ -9,7 +9,8 @@ use crate::{ModelError, ValidTrainConfig};
 const F32: u64 = 4;
 
 /// Parameter-sized buffers alive during a training step, besides the optimiser state: the
-/// weights, their gradient, and the copies burn works on (weights as a tensor, its gradient).
+/// weights, the batch's summed gradient, and the gradients of the chunks in flight (one per
+/// thread: two on the 2-core machines this is sized for).
 const PARAM_COPIES: u64 = 4;
 
 /// Activation-sized buffers per layer output: the forward values, their gradient and the
