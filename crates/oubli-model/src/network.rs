@@ -35,6 +35,10 @@ impl std::fmt::Debug for PreparedNetwork {
     }
 }
 
+/// Rows that inference runs on the calling thread, without visiting rayon's pool: a
+/// visit costs two context switches, several times a one-row MNIST-MLP prediction.
+const FEW_ROWS: usize = 16;
+
 /// A network of a given [`ModelSpec`], able to run forward and backward passes.
 #[derive(Debug, Clone)]
 pub struct Network {
@@ -61,7 +65,13 @@ impl Network {
 
     /// Logits (row-major `n × num_classes`) for `n` samples.
     pub fn logits(&self, params: &Params, x: &[f32], n: usize) -> Vec<f32> {
-        self.passes.logits(&params.data, x, n)
+        let run = || self.passes.logits(&params.data, x, n);
+        // A few rows (serving) are done before a visit to the pool would have begun.
+        if n <= FEW_ROWS {
+            run()
+        } else {
+            crate::native::on_pool(run)
+        }
     }
 
     /// Softmax probabilities (row-major `n × num_classes`).
@@ -101,8 +111,8 @@ impl Network {
     /// the frozen features a linear head such as a certified-removal logistic regression
     /// can be trained on. For `logreg` this is the input itself.
     pub fn penultimate(&self, params: &Params, x: &[f32], n: usize) -> Vec<f32> {
-        self.passes
-            .penultimate(&params.data, x, n, self.penultimate_dim())
+        let width = self.penultimate_dim();
+        crate::native::on_pool(|| self.passes.penultimate(&params.data, x, n, width))
     }
 
     /// Loss and its gradient for a batch of `n` samples with target matrix `targets`
@@ -121,8 +131,10 @@ impl Network {
         n: usize,
         denom: f32,
     ) -> (f32, Vec<f32>) {
-        self.passes
-            .loss_and_grad(&params.data, x, targets, n, denom)
+        crate::native::on_pool(|| {
+            self.passes
+                .loss_and_grad(&params.data, x, targets, n, denom)
+        })
     }
 
     /// [`Network::loss_and_grad`] computed by burn's autodiff instead of the hand-written

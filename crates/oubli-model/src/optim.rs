@@ -103,18 +103,34 @@ impl OptimizerState {
                     .zip(m.par_chunks_mut(UPDATE_SPAN))
                     .zip(v.par_chunks_mut(UPDATE_SPAN))
                     .for_each(|((((p, g), decay), m), v)| {
-                        for ((((p, &g), &decay), m), v) in
-                            p.iter_mut().zip(g).zip(decay).zip(m).zip(v)
-                        {
-                            let g = decayed(g, *p, decay);
-                            *m = BETA1 * *m + (1.0 - BETA1) * g;
-                            *v = BETA2 * *v + (1.0 - BETA2) * g * g;
-                            let denom = v.sqrt() / bc2_sqrt + EPS;
-                            *p -= step * *m / denom;
-                        }
+                        adam_span(p, g, decay, m, v, step, bc2_sqrt, weight_decay)
                     });
             }
         }
+    }
+}
+
+/// Adam's update of one span. A plain function taking the constants by value: inside the
+/// parallel closure, with them captured by reference, the loop was left scalar (a quarter
+/// of an MNIST-MLP step); here it vectorises. Same expression, same order, and vector
+/// sqrt/div are exactly rounded, so the bits equal the scalar loop's.
+#[allow(clippy::too_many_arguments)]
+fn adam_span(
+    params: &mut [f32],
+    grad: &[f32],
+    decay_mask: &[bool],
+    m: &mut [f32],
+    v: &mut [f32],
+    step: f32,
+    bc2_sqrt: f32,
+    weight_decay: f32,
+) {
+    for ((((p, &g), &decay), m), v) in params.iter_mut().zip(grad).zip(decay_mask).zip(m).zip(v) {
+        let g = g + if decay { weight_decay * *p } else { 0.0 };
+        *m = BETA1 * *m + (1.0 - BETA1) * g;
+        *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+        let denom = v.sqrt() / bc2_sqrt + EPS;
+        *p -= step * *m / denom;
     }
 }
 

@@ -189,20 +189,24 @@ pub fn train_from(
             let x = gather_rows(data, batch);
             let labels: Vec<u32> = batch.iter().map(|&i| data.labels[i]).collect();
             let targets = one_hot(&labels, k);
-            let (loss, grad) =
-                net.loss_and_grad(params, &x, &targets, batch.len(), batch.len() as f32);
             let lr = config.schedule.lr(config.lr, stats.steps, total, epoch) as f32;
             if keep_before {
                 before.clear();
                 before.extend_from_slice(&params.data);
             }
-            state.step(
-                &mut params.data,
-                &grad,
-                lr,
-                config.weight_decay as f32,
-                &decay_mask,
-            );
+            // The pass and the update in one visit to rayon's pool (see `on_pool`).
+            let loss = crate::native::on_pool(|| {
+                let (loss, grad) =
+                    net.loss_and_grad(params, &x, &targets, batch.len(), batch.len() as f32);
+                state.step(
+                    &mut params.data,
+                    &grad,
+                    lr,
+                    config.weight_decay as f32,
+                    &decay_mask,
+                );
+                loss
+            });
             let ids: Vec<SampleId> = batch.iter().map(|&i| data.ids[i]).collect();
             observer.on_step(&StepRecord {
                 epoch,

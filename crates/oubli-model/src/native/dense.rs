@@ -1,7 +1,12 @@
 //! Fully connected layers in PyTorch's layout (`weight` is `[out, in]`, `y = x Wᵀ + b`) and
 //! the ReLU stack they make: the whole of `logreg` and `mlp`, and the head of `cnn`.
+//!
+//! Activations are kept feature-major (`[features, rows]`, i.e. `yᵀ`), so that every large
+//! product has the layer's units as its destination rows: [`par_matmul`] splits those
+//! across threads without any reduction, and each block reads only its own share of the
+//! weights. Only the stack's input (and its gradient) is row-major, as callers hold it.
 
-use super::gemm::{matmul, Mat};
+use super::gemm::{par_matmul, Mat};
 use std::ops::Range;
 
 /// Where one linear layer's weight and bias sit in the flat parameter vector.
@@ -14,47 +19,27 @@ pub(crate) struct Linear {
 }
 
 impl Linear {
-    /// `y = x Wᵀ + b` for `n` rows; `y` is overwritten.
-    fn forward(&self, params: &[f32], x: &[f32], n: usize, y: &mut [f32]) {
-        let bias = &params[self.bias.clone()];
-        for row in y.chunks_exact_mut(self.outputs) {
-            row.copy_from_slice(bias);
-        }
-        let w = Mat::new(&params[self.weight.clone()], self.outputs, self.inputs);
-        matmul(y, Mat::new(x, n, self.inputs), w.t(), true);
+    fn weight<'a>(&self, params: &'a [f32]) -> Mat<'a> {
+        Mat::new(&params[self.weight.clone()], self.outputs, self.inputs)
     }
 
-    /// Writes `dW = dyᵀ x` and `db = Σ_rows dy` into `grad` (the whole flat gradient), and
-    /// returns `dx = dy W` when asked.
-    fn backward(
-        &self,
-        params: &[f32],
-        x: &[f32],
-        dy: &[f32],
-        n: usize,
-        grad: &mut [f32],
-        want_dx: bool,
-    ) -> Option<Vec<f32>> {
-        let dy_m = Mat::new(dy, n, self.outputs);
-        matmul(
-            &mut grad[self.weight.clone()],
-            dy_m.t(),
-            Mat::new(x, n, self.inputs),
-            false,
-        );
-        let db = &mut grad[self.bias.clone()];
-        db.fill(0.0);
-        for row in dy.chunks_exact(self.outputs) {
-            for (g, d) in db.iter_mut().zip(row) {
-                *g += d;
-            }
+    /// `yᵀ = W xᵀ + b` for `n` rows of the input view `x` (rows × inputs).
+    fn forward(&self, params: &[f32], x: Mat<'_>, n: usize) -> Vec<f32> {
+        let mut yt = vec![0.0; self.outputs * n];
+        for (row, b) in yt.chunks_exact_mut(n).zip(&params[self.bias.clone()]) {
+            row.fill(*b);
         }
-        want_dx.then(|| {
-            let mut dx = vec![0.0; n * self.inputs];
-            let w = Mat::new(&params[self.weight.clone()], self.outputs, self.inputs);
-            matmul(&mut dx, dy_m, w, false);
-            dx
-        })
+        par_matmul(&mut yt, self.weight(params), x.t(), true);
+        yt
+    }
+
+    /// Writes `dW = dyᵀ x` and `db = Σ_rows dy` into `grad` (the whole flat gradient).
+    fn backward(&self, x: Mat<'_>, dyt: &[f32], n: usize, grad: &mut [f32]) {
+        let dyt_m = Mat::new(dyt, self.outputs, n);
+        par_matmul(&mut grad[self.weight.clone()], dyt_m, x, false);
+        for (g, row) in grad[self.bias.clone()].iter_mut().zip(dyt.chunks_exact(n)) {
+            *g = row.iter().sum();
+        }
     }
 }
 
@@ -65,50 +50,63 @@ pub(crate) struct DenseStack {
 }
 
 impl DenseStack {
-    /// The outputs of every layer for `n` rows of `x`: hidden activations after their ReLU,
-    /// and last the logits.
+    /// The outputs of every layer for `n` rows of `x` (row-major), feature-major: hidden
+    /// activations after their ReLU, and last the logits.
     pub fn forward(&self, params: &[f32], x: &[f32], n: usize) -> Vec<Vec<f32>> {
         let mut outs: Vec<Vec<f32>> = Vec::with_capacity(self.layers.len());
         for (l, layer) in self.layers.iter().enumerate() {
-            let input = outs.last().map_or(x, Vec::as_slice);
-            let mut y = vec![0.0; n * layer.outputs];
-            layer.forward(params, input, n, &mut y);
+            let input = match outs.last() {
+                Some(prev) => Mat::new(prev, layer.inputs, n).t(),
+                None => Mat::new(x, n, layer.inputs),
+            };
+            let mut yt = layer.forward(params, input, n);
             if l + 1 < self.layers.len() {
-                y.iter_mut().for_each(|v| *v = v.max(0.0));
+                yt.iter_mut().for_each(|v| *v = v.max(0.0));
             }
-            outs.push(y);
+            outs.push(yt);
         }
         outs
     }
 
-    /// Back-propagates `dz`, the gradient of the loss by the logits, through the stack:
-    /// every layer's gradient goes into `grad`; the gradient by `x` is returned when asked.
+    /// Back-propagates `dzt`, the gradient of the loss by the logits (feature-major),
+    /// through the stack: every layer's gradient goes into `grad`; the gradient by `x`
+    /// (row-major, like `x`) is returned when asked.
+    #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &self,
         params: &[f32],
         x: &[f32],
         outs: &[Vec<f32>],
-        dz: Vec<f32>,
+        dzt: Vec<f32>,
         n: usize,
         grad: &mut [f32],
         want_dx: bool,
     ) -> Option<Vec<f32>> {
-        let mut dy = dz;
+        let mut dyt = dzt;
         for l in (0..self.layers.len()).rev() {
-            let input = if l == 0 { x } else { &outs[l - 1] };
-            let dx = self.layers[l].backward(params, input, &dy, n, grad, l > 0 || want_dx);
-            match dx {
-                Some(mut dx) if l > 0 => {
-                    // ReLU: the gradient passes where the activation was positive.
-                    for (d, a) in dx.iter_mut().zip(input) {
-                        if *a <= 0.0 {
-                            *d = 0.0;
-                        }
-                    }
-                    dy = dx;
-                }
-                dx => return dx,
+            let layer = &self.layers[l];
+            let input = match l {
+                0 => Mat::new(x, n, layer.inputs),
+                _ => Mat::new(&outs[l - 1], layer.inputs, n).t(),
+            };
+            layer.backward(input, &dyt, n, grad);
+            let dyt_m = Mat::new(&dyt, layer.outputs, n);
+            if l == 0 {
+                return want_dx.then(|| {
+                    let mut dx = vec![0.0; n * layer.inputs];
+                    par_matmul(&mut dx, dyt_m.t(), layer.weight(params), false);
+                    dx
+                });
             }
+            let mut dxt = vec![0.0; layer.inputs * n];
+            par_matmul(&mut dxt, layer.weight(params).t(), dyt_m, false);
+            // ReLU: the gradient passes where the activation was positive.
+            for (d, a) in dxt.iter_mut().zip(&outs[l - 1]) {
+                if *a <= 0.0 {
+                    *d = 0.0;
+                }
+            }
+            dyt = dxt;
         }
         None
     }

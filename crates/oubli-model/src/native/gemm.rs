@@ -29,6 +29,15 @@ impl<'a> Mat<'a> {
         }
     }
 
+    /// Rows `r` of the matrix, as a view.
+    pub(crate) fn rows(self, r: std::ops::Range<usize>) -> Self {
+        Self {
+            data: &self.data[r.start * self.rs..],
+            rows: r.len(),
+            ..self
+        }
+    }
+
     /// The transpose, as a view.
     pub(crate) fn t(self) -> Self {
         Self {
@@ -86,6 +95,37 @@ pub(crate) fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) 
     }
 }
 
+/// Multiply-adds from which [`par_matmul`] splits a product in two.
+const SPLIT_MIN: usize = 1 << 22;
+
+/// [`matmul`], with a large product cut into two blocks of the destination's rows that run
+/// side by side. Where it is cut depends on the shapes alone, so every entry is computed by
+/// a product of the same shape, and comes out the same, on one thread or two. Unlike
+/// splitting the batch, no block needs the other's result added: there is no reduction.
+pub(crate) fn par_matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
+    let m = a.rows;
+    if m < 32 || m * a.cols * b.cols < SPLIT_MIN {
+        return matmul(dst, a, b, accumulate);
+    }
+    let half = m.div_ceil(2);
+    let (top, bottom) = dst.split_at_mut(half * b.cols);
+    rayon::join(
+        || matmul(top, a.rows(0..half), b, accumulate),
+        || matmul(bottom, a.rows(half..m), b, accumulate),
+    );
+}
+
+/// `x` (row-major `rows × cols`) transposed.
+pub(crate) fn transpose(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; x.len()];
+    for (i, row) in x.chunks_exact(cols).enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            out[j * rows + i] = *v;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +158,13 @@ mod tests {
         matmul(&mut via_t, am, bm, true);
         let doubled: Vec<f32> = want.iter().map(|v| 2.0 * v).collect();
         assert_eq!(via_t, doubled);
+        // Split in two row blocks: the same bits as one product of each block's shape.
+        let big_a: Vec<f32> = (0..80 * 300).map(|i| (i % 13) as f32 * 0.125).collect();
+        let big_b: Vec<f32> = (0..300 * 200).map(|i| (i % 7) as f32 * 0.25).collect();
+        let (ba, bb) = (Mat::new(&big_a, 80, 300), Mat::new(&big_b, 300, 200));
+        let mut split = vec![0.0; 80 * 200];
+        par_matmul(&mut split, ba, bb, false);
+        assert_eq!(split, naive(ba, bb));
         // k = 0: a product of nothing is zero.
         let mut z = vec![3.0; 4];
         matmul(&mut z, Mat::new(&[], 2, 0), Mat::new(&[], 0, 2), false);
