@@ -1,13 +1,14 @@
 //! The convolutional trunk of `cnn`: conv → ReLU → pool → conv → ReLU → pool, flattened in
 //! PyTorch's `[channels, height, width]` order.
 //!
-//! A chunk is run in blocks of [`BLOCK`] samples: one product per layer covers a block, and
-//! a block's column matrix (1.25 MB for conv2 on MNIST) stays in the core's L2 cache. Whole
-//! chunks at once made it 5 MB, written, read and rewritten through L3 in every pass: the
-//! step was bound by memory, not by the products. The backward pass rebuilds each block's
-//! columns from the small pooled activations instead of keeping them.
+//! A chunk is run in blocks of [`BLOCK`] samples, channels-last: one product per layer
+//! covers a block, and a block's column matrix (1.25 MB for conv2 on MNIST) stays in the
+//! core's L2 cache; whole chunks at once (5 MB) were bound by memory, not by the products.
+//! The backward pass rebuilds each block's columns from the small pooled activations
+//! instead of keeping them.
 
 use super::conv::{relu_pool_backward, relu_pool_forward, Conv};
+use super::gemm::transpose_into;
 
 /// Samples per block.
 const BLOCK: usize = 4;
@@ -18,22 +19,13 @@ pub(crate) struct ConvTrunk {
     pub conv2: Conv,
 }
 
-/// What the backward pass needs from the forward one, for a chunk of samples: per block,
-/// channel-major, the pooled activations and the positions of their maxima.
+/// What the backward pass needs from the forward one, for a chunk of samples: the pooled
+/// activations (channels-last) and the positions of their maxima.
 pub(crate) struct Tape {
     p1: Vec<f32>,
     a1: Vec<u8>,
     p2: Vec<f32>,
     a2: Vec<u8>,
-}
-
-/// `[outer, inner, plane]` → `[inner, outer, plane]`.
-fn swap_outer(x: &[f32], outer: usize, inner: usize, plane: usize, out: &mut [f32]) {
-    for (o, block) in x.chunks_exact(inner * plane).enumerate() {
-        for (i, src) in block.chunks_exact(plane).enumerate() {
-            out[(i * outer + o) * plane..(i * outer + o + 1) * plane].copy_from_slice(src);
-        }
-    }
 }
 
 /// Scratch buffers sized for a full block, reused by every block of a chunk.
@@ -69,11 +61,21 @@ impl ConvTrunk {
         }
     }
 
+    /// Samples `rows` of `x` (PyTorch's `[channels, height, width]` each), channels-last.
+    fn channels_last(&self, x: &[f32], rows: std::ops::Range<usize>, out: &mut [f32]) {
+        let (din, c) = (self.in_len(), self.conv1.in_channels);
+        let src = x[rows.start * din..rows.end * din].chunks_exact(din);
+        for (image, dst) in src.zip(out.chunks_exact_mut(din)) {
+            transpose_into(image, c, din / c, dst);
+        }
+    }
+
     /// The flattened features of `n` samples (row-major `n × out_len`), and the tape for
     /// [`ConvTrunk::backward`].
     pub fn forward(&self, params: &[f32], x: &[f32], n: usize) -> (Vec<f32>, Tape) {
         let (c1, c2) = (&self.conv1, &self.conv2);
         let (din, dp1, dout) = (self.in_len(), self.p1_len(), self.out_len());
+        let (wp1, wp2) = (c1.permuted_weight(params), c2.permuted_weight(params));
         let mut tape = Tape {
             p1: vec![0.0; n * dp1],
             a1: vec![0; n * dp1],
@@ -86,30 +88,25 @@ impl ConvTrunk {
             let b = BLOCK.min(n - start);
             let rows = start..start + b;
             let input = &mut s.input[..b * din];
-            let plane = c1.height * c1.width;
-            swap_outer(
-                &x[rows.start * din..rows.end * din],
-                b,
-                c1.in_channels,
-                plane,
-                input,
-            );
+            self.channels_last(x, rows.clone(), input);
             let cols1 = &mut s.cols[..c1.cols_len(b)];
             c1.im2col(input, b, cols1);
             let y1 = &mut s.y[..c1.out_len(b)];
-            c1.forward(params, cols1, b, y1);
+            c1.forward(params, &wp1, cols1, b, y1);
             let p1 = &mut tape.p1[rows.start * dp1..rows.end * dp1];
             let a1 = &mut tape.a1[rows.start * dp1..rows.end * dp1];
-            relu_pool_forward(y1, c1.out_channels * b, c1.height, c1.width, p1, a1);
+            relu_pool_forward(y1, b, c1.height, c1.width, c1.out_channels, p1, a1);
             let cols2 = &mut s.cols[..c2.cols_len(b)];
             c2.im2col(p1, b, cols2);
             let y2 = &mut s.y[..c2.out_len(b)];
-            c2.forward(params, cols2, b, y2);
+            c2.forward(params, &wp2, cols2, b, y2);
             let p2 = &mut tape.p2[rows.start * dout..rows.end * dout];
             let a2 = &mut tape.a2[rows.start * dout..rows.end * dout];
-            relu_pool_forward(y2, c2.out_channels * b, c2.height, c2.width, p2, a2);
-            let out = &mut flat[rows.start * dout..rows.end * dout];
-            swap_outer(p2, c2.out_channels, b, self.pooled2(), out);
+            relu_pool_forward(y2, b, c2.height, c2.width, c2.out_channels, p2, a2);
+            let out = flat[rows.start * dout..rows.end * dout].chunks_exact_mut(dout);
+            for (image, dst) in p2.chunks_exact(dout).zip(out) {
+                transpose_into(image, self.pooled2(), c2.out_channels, dst);
+            }
         }
         (flat, tape)
     }
@@ -127,12 +124,11 @@ impl ConvTrunk {
         let (c1, c2) = (&self.conv1, &self.conv2);
         let (din, dp1, dout) = (self.in_len(), self.p1_len(), self.out_len());
         let n = dflat.len() / dout;
-        for conv in [c1, c2] {
-            grad[conv.weight.clone()].fill(0.0);
-            grad[conv.bias.clone()].fill(0.0);
-        }
+        let (wp1, wp2) = (c1.permuted_weight(params), c2.permuted_weight(params));
+        let (mut gt1, mut gt2) = (vec![0.0; wp1.len()], vec![0.0; wp2.len()]);
+        let (mut db1, mut db2) = (vec![0.0; c1.out_channels], vec![0.0; c2.out_channels]);
         let mut s = self.scratch(n);
-        let mut dpool = vec![0.0; BLOCK.min(n) * dp1.max(dout)];
+        let mut dpool1 = vec![0.0; BLOCK.min(n) * dp1];
         for start in (0..n).step_by(BLOCK) {
             let b = BLOCK.min(n - start);
             let rows = start..start + b;
@@ -144,34 +140,28 @@ impl ConvTrunk {
                 &tape.p2[rows.start * dout..rows.end * dout],
                 &tape.a2[rows.start * dout..rows.end * dout],
             );
-            let dp2 = &mut dpool[..b * dout];
-            swap_outer(
-                &dflat[rows.start * dout..rows.end * dout],
-                b,
-                c2.out_channels,
-                self.pooled2(),
-                dp2,
-            );
+            let dp2 = &mut s.input[..b * dout];
+            let src = dflat[rows.start * dout..rows.end * dout].chunks_exact(dout);
+            for (image, dst) in src.zip(dp2.chunks_exact_mut(dout)) {
+                transpose_into(image, c2.out_channels, self.pooled2(), dst);
+            }
             let dy2 = &mut s.y[..c2.out_len(b)];
-            relu_pool_backward(dp2, p2, a2, c2.out_channels * b, c2.height, c2.width, dy2);
+            relu_pool_backward(dp2, p2, a2, b, c2.height, c2.width, c2.out_channels, dy2);
             let cols2 = &mut s.cols[..c2.cols_len(b)];
             c2.im2col(p1, b, cols2);
-            let dp1b = &mut dpool[..b * dp1];
-            c2.backward(params, cols2, dy2, b, grad, Some(dp1b));
+            let dp1b = &mut dpool1[..b * dp1];
+            c2.backward(&wp2, cols2, dy2, b, &mut gt2, &mut db2, Some(dp1b));
             let dy1 = &mut s.y[..c1.out_len(b)];
-            relu_pool_backward(dp1b, p1, a1, c1.out_channels * b, c1.height, c1.width, dy1);
+            relu_pool_backward(dp1b, p1, a1, b, c1.height, c1.width, c1.out_channels, dy1);
             let input = &mut s.input[..b * din];
-            let plane = c1.height * c1.width;
-            swap_outer(
-                &x[rows.start * din..rows.end * din],
-                b,
-                c1.in_channels,
-                plane,
-                input,
-            );
+            self.channels_last(x, rows, input);
             let cols1 = &mut s.cols[..c1.cols_len(b)];
             c1.im2col(input, b, cols1);
-            c1.backward(params, cols1, dy1, b, grad, None);
+            c1.backward(&wp1, cols1, dy1, b, &mut gt1, &mut db1, None);
         }
+        c1.store_weight_grad(&gt1, grad);
+        c2.store_weight_grad(&gt2, grad);
+        grad[c1.bias.clone()].copy_from_slice(&db1);
+        grad[c2.bias.clone()].copy_from_slice(&db2);
     }
 }

@@ -1,10 +1,12 @@
 //! "Same" convolutions (stride 1, odd kernel, padding `kernel / 2`) as im2col + GEMM, and
-//! the fused ReLU + 2×2 max-pool that follows each of them, for a chunk of samples at once.
+//! the fused ReLU + 2×2 max-pool that follows each of them, for a block of samples at once.
 //!
-//! A chunk's activations are laid out channel-major, `[channels, samples, height, width]`,
-//! so that one product covers the whole chunk: `Y[out, samples·pixels] = W[out, patch] ·
-//! cols[patch, samples·pixels]`. PyTorch's weight layout `[out, in, kh, kw]`, read
-//! row-major, is already that `W`.
+//! Activations are channels-last, `[samples, height, width, channels]`: a patch row of the
+//! column matrix is then `kernel` runs of `kernel · channels` contiguous floats (80 for
+//! conv2 on MNIST) rather than runs of one image row, and the products have the output
+//! channels (a multiple of the micro-kernel's 16 rows) on the side gemm tiles by 16 and the
+//! pixels on the side it tiles by 6. Weights are used as `W'[out, (ki, kj, c)]`, a
+//! permuted copy of PyTorch's `[out, c, ki, kj]`, and their gradient is permuted back.
 
 use super::gemm::{matmul, Mat};
 use std::ops::Range;
@@ -23,7 +25,8 @@ pub(crate) struct Conv {
 }
 
 impl Conv {
-    fn patch(&self) -> usize {
+    /// Floats of one patch: `kernel² · in_channels`.
+    pub fn patch(&self) -> usize {
         self.in_channels * self.kernel * self.kernel
     }
 
@@ -41,144 +44,177 @@ impl Conv {
         self.out_channels * samples * self.pixels()
     }
 
-    /// The output columns `lo..hi` whose source column `j + kj − pad` is inside the image.
-    fn valid_columns(&self, kj: usize) -> (usize, usize) {
-        let (w, p) = (self.width, self.padding);
-        (p.saturating_sub(kj), (w + p).saturating_sub(kj).min(w))
+    /// The weights as `W'[out, (ki, kj, c)]`.
+    pub fn permuted_weight(&self, params: &[f32]) -> Vec<f32> {
+        let (k, c) = (self.kernel, self.in_channels);
+        let w = &params[self.weight.clone()];
+        let mut out = vec![0.0; w.len()];
+        for o in 0..self.out_channels {
+            for ci in 0..c {
+                for q in 0..k * k {
+                    out[o * k * k * c + q * c + ci] = w[(o * c + ci) * k * k + q];
+                }
+            }
+        }
+        out
     }
 
-    /// `cols[(c, ki, kj), (s, i, j)] = x[c, s, i + ki − pad, j + kj − pad]`, zero outside
-    /// the image; `x` is channel-major over `samples` samples.
-    pub fn im2col(&self, x: &[f32], samples: usize, cols: &mut [f32]) {
-        let (h, w, k, p) = (self.height, self.width, self.kernel, self.padding);
-        let plane = h * w;
-        debug_assert_eq!(x.len(), self.in_channels * samples * plane);
-        for (row, dst) in cols.chunks_exact_mut(samples * plane).enumerate() {
-            let (c, ki, kj) = (row / (k * k), (row / k) % k, row % k);
-            let (lo, hi) = self.valid_columns(kj);
-            for (s, dst) in dst.chunks_exact_mut(plane).enumerate() {
-                let src = &x[(c * samples + s) * plane..(c * samples + s + 1) * plane];
-                for (i, out) in dst.chunks_exact_mut(w).enumerate() {
-                    let r = i + ki;
-                    if r < p || r - p >= h || lo >= hi {
-                        out.fill(0.0);
-                        continue;
-                    }
-                    let line = &src[(r - p) * w..(r - p + 1) * w];
-                    out[..lo].fill(0.0);
-                    out[lo..hi].copy_from_slice(&line[lo + kj - p..hi + kj - p]);
-                    out[hi..].fill(0.0);
+    /// Writes a gradient kept as `[(ki, kj, c), out]` into `grad` in PyTorch's layout.
+    pub fn store_weight_grad(&self, gt: &[f32], grad: &mut [f32]) {
+        let (k, c, co) = (self.kernel, self.in_channels, self.out_channels);
+        let g = &mut grad[self.weight.clone()];
+        for o in 0..co {
+            for ci in 0..c {
+                for q in 0..k * k {
+                    g[(o * c + ci) * k * k + q] = gt[(q * c + ci) * co + o];
                 }
             }
         }
     }
 
-    /// The adjoint of [`Conv::im2col`]: adds each column entry back onto the pixel it came
-    /// from (`dx` is overwritten).
-    fn col2im(&self, cols: &[f32], samples: usize, dx: &mut [f32]) {
-        let (h, w, k, p) = (self.height, self.width, self.kernel, self.padding);
-        let plane = h * w;
-        dx.fill(0.0);
-        for (row, src) in cols.chunks_exact(samples * plane).enumerate() {
-            let (c, ki, kj) = (row / (k * k), (row / k) % k, row % k);
-            let (lo, hi) = self.valid_columns(kj);
-            if lo >= hi {
-                continue;
-            }
-            for (s, src) in src.chunks_exact(plane).enumerate() {
-                let img = &mut dx[(c * samples + s) * plane..(c * samples + s + 1) * plane];
-                for (i, line) in src.chunks_exact(w).enumerate() {
-                    let r = i + ki;
-                    if r < p || r - p >= h {
-                        continue;
-                    }
-                    let dst = &mut img[(r - p) * w + lo + kj - p..(r - p) * w + hi + kj - p];
-                    for (d, v) in dst.iter_mut().zip(&line[lo..hi]) {
-                        *d += v;
-                    }
-                }
-            }
-        }
-    }
-
-    /// `y = W · cols + b` for the chunk, `y` channel-major.
-    pub fn forward(&self, params: &[f32], cols: &[f32], samples: usize, y: &mut [f32]) {
-        let n = samples * self.pixels();
-        for (row, b) in y.chunks_exact_mut(n).zip(&params[self.bias.clone()]) {
-            row.fill(*b);
-        }
-        let w = Mat::new(
-            &params[self.weight.clone()],
-            self.out_channels,
-            self.patch(),
+    /// Calls `visit(row, col, len, src)` for every run of a patch row, in column order:
+    /// `len` entries of column-matrix row `row` from column `col` on, which come from the
+    /// contiguous input entries at `src..` or, where `src` is `None`, are padding.
+    fn runs(&self, samples: usize, mut visit: impl FnMut(usize, usize, usize, Option<usize>)) {
+        let (h, w, k, p, c) = (
+            self.height,
+            self.width,
+            self.kernel,
+            self.padding,
+            self.in_channels,
         );
-        matmul(y, w, Mat::new(cols, self.patch(), n), true);
+        for s in 0..samples {
+            for i in 0..h {
+                for j in 0..w {
+                    let row = (s * h + i) * w + j;
+                    // Kernel columns kj with 0 ≤ j + kj − p < w.
+                    let kj_lo = p.saturating_sub(j);
+                    let kj_hi = (w + p - j).min(k);
+                    for ki in 0..k {
+                        let col = ki * k * c;
+                        let r = i + ki;
+                        if r < p || r - p >= h || kj_lo >= kj_hi {
+                            visit(row, col, k * c, None);
+                            continue;
+                        }
+                        let src = ((s * h + r - p) * w + j + kj_lo - p) * c;
+                        visit(row, col, kj_lo * c, None);
+                        visit(row, col + kj_lo * c, (kj_hi - kj_lo) * c, Some(src));
+                        visit(row, col + kj_hi * c, (k - kj_hi) * c, None);
+                    }
+                }
+            }
+        }
     }
 
-    /// Adds these samples' weight and bias gradients (`dW += dy · colsᵀ`, `db += Σ dy`) to
-    /// `grad`, and writes the input gradient into `dx` when given; `cols` is overwritten
-    /// then (it is the scratch for the input gradient's columns).
+    /// `cols[(s, i, j), (ki, kj, c)] = x[s, i + ki − pad, j + kj − pad, c]`, zero outside
+    /// the image.
+    pub fn im2col(&self, x: &[f32], samples: usize, cols: &mut [f32]) {
+        let patch = self.patch();
+        self.runs(samples, |row, col, len, src| {
+            let dst = &mut cols[row * patch + col..row * patch + col + len];
+            match src {
+                Some(src) => dst.copy_from_slice(&x[src..src + len]),
+                None => dst.fill(0.0),
+            }
+        });
+    }
+
+    /// The adjoint of [`Conv::im2col`]: adds each column entry back onto the input entry it
+    /// came from (`dx` is overwritten).
+    fn col2im(&self, cols: &[f32], samples: usize, dx: &mut [f32]) {
+        let patch = self.patch();
+        dx.fill(0.0);
+        self.runs(samples, |row, col, len, src| {
+            if let Some(src) = src {
+                let from = &cols[row * patch + col..row * patch + col + len];
+                for (d, v) in dx[src..src + len].iter_mut().zip(from) {
+                    *d += v;
+                }
+            }
+        });
+    }
+
+    /// `y = cols · W'ᵀ + b` for the block, `y` as `[pixels, out_channels]`.
+    pub fn forward(&self, params: &[f32], wp: &[f32], cols: &[f32], samples: usize, y: &mut [f32]) {
+        let q = samples * self.pixels();
+        let bias = &params[self.bias.clone()];
+        for row in y.chunks_exact_mut(self.out_channels) {
+            row.copy_from_slice(bias);
+        }
+        let w = Mat::new(wp, self.out_channels, self.patch());
+        matmul(y, Mat::new(cols, q, self.patch()), w.t(), true);
+    }
+
+    /// Adds this block's weight gradient (`dW'ᵀ += colsᵀ · dy`, kept as `[patch, out]`) to
+    /// `gt` and its bias gradient to `db`, and writes the input gradient into `dx` when
+    /// given; `cols` is overwritten then (the scratch for the input gradient's columns).
+    #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &self,
-        params: &[f32],
+        wp: &[f32],
         cols: &mut [f32],
         dy: &[f32],
         samples: usize,
-        grad: &mut [f32],
+        gt: &mut [f32],
+        db: &mut [f32],
         dx: Option<&mut [f32]>,
     ) {
-        let n = samples * self.pixels();
-        let dy_m = Mat::new(dy, self.out_channels, n);
-        let cols_m = Mat::new(cols, self.patch(), n);
-        matmul(&mut grad[self.weight.clone()], dy_m, cols_m.t(), true);
-        for (g, row) in grad[self.bias.clone()].iter_mut().zip(dy.chunks_exact(n)) {
-            *g += row.iter().sum::<f32>();
+        let q = samples * self.pixels();
+        let dy_m = Mat::new(dy, q, self.out_channels);
+        matmul(gt, Mat::new(cols, q, self.patch()).t(), dy_m, true);
+        for row in dy.chunks_exact(self.out_channels) {
+            for (g, d) in db.iter_mut().zip(row) {
+                *g += d;
+            }
         }
         if let Some(dx) = dx {
-            let w = Mat::new(
-                &params[self.weight.clone()],
-                self.out_channels,
-                self.patch(),
-            );
-            matmul(cols, w.t(), dy_m, false);
+            let w = Mat::new(wp, self.out_channels, self.patch());
+            matmul(cols, dy_m, w, false);
             self.col2im(cols, samples, dx);
         }
     }
 }
 
-/// `relu(max_pool_2×2(y))` for each of `planes` `h × w` planes (which equals max-pooling
-/// after the ReLU), with the position of each maximum (0–3 within its window) for the
-/// backward pass. Odd trailing rows and columns are dropped, as PyTorch's floor mode does.
+/// `relu(max_pool_2×2(y))` over `samples` channels-last `h × w × c` images (which equals
+/// max-pooling after the ReLU), with the position of each maximum (0–3 within its window)
+/// for the backward pass. Odd trailing rows and columns are dropped, as PyTorch's floor
+/// mode does.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn relu_pool_forward(
     y: &[f32],
-    planes: usize,
+    samples: usize,
     h: usize,
     w: usize,
+    c: usize,
     out: &mut [f32],
     argmax: &mut [u8],
 ) {
     let (oh, ow) = (h / 2, w / 2);
-    for c in 0..planes {
-        let plane = &y[c * h * w..(c + 1) * h * w];
+    for s in 0..samples {
         for i in 0..oh {
-            let top = &plane[2 * i * w..2 * i * w + 2 * ow];
-            let bottom = &plane[(2 * i + 1) * w..(2 * i + 1) * w + 2 * ow];
-            let at = c * oh * ow + i * ow;
-            let outs = out[at..at + ow].iter_mut().zip(&mut argmax[at..at + ow]);
-            for ((o, a), (t, b)) in outs.zip(top.chunks_exact(2).zip(bottom.chunks_exact(2))) {
-                // First maximum in scan order, as a cascade of strict comparisons.
-                let (mut best, mut q) = (t[0], 0u8);
-                if t[1] > best {
-                    (best, q) = (t[1], 1);
+            for j in 0..ow {
+                let at = |di: usize, dj: usize| ((s * h + 2 * i + di) * w + 2 * j + dj) * c;
+                let (t0, t1, b0, b1) = (at(0, 0), at(0, 1), at(1, 0), at(1, 1));
+                let o = ((s * oh + i) * ow + j) * c;
+                let outs = out[o..o + c].iter_mut().zip(&mut argmax[o..o + c]);
+                let window = y[t0..t0 + c].iter().zip(&y[t1..t1 + c]);
+                let window = window.zip(y[b0..b0 + c].iter().zip(&y[b1..b1 + c]));
+                for ((o, a), ((v0, v1), (v2, v3))) in outs.zip(window) {
+                    // First maximum in scan order, as a cascade of strict comparisons.
+                    let (mut best, mut q) = (*v0, 0u8);
+                    if *v1 > best {
+                        (best, q) = (*v1, 1);
+                    }
+                    if *v2 > best {
+                        (best, q) = (*v2, 2);
+                    }
+                    if *v3 > best {
+                        (best, q) = (*v3, 3);
+                    }
+                    *o = best.max(0.0);
+                    *a = q;
                 }
-                if b[0] > best {
-                    (best, q) = (b[0], 2);
-                }
-                if b[1] > best {
-                    (best, q) = (b[1], 3);
-                }
-                *o = best.max(0.0);
-                *a = q;
             }
         }
     }
@@ -186,26 +222,28 @@ pub(crate) fn relu_pool_forward(
 
 /// The gradient of [`relu_pool_forward`]: each pooled gradient goes to its window's
 /// maximum when that maximum was positive; every other entry of `dy` is zero.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn relu_pool_backward(
     dout: &[f32],
     out: &[f32],
     argmax: &[u8],
-    planes: usize,
+    samples: usize,
     h: usize,
     w: usize,
+    c: usize,
     dy: &mut [f32],
 ) {
     let (oh, ow) = (h / 2, w / 2);
     dy.fill(0.0);
-    for c in 0..planes {
-        let plane = &mut dy[c * h * w..(c + 1) * h * w];
+    for s in 0..samples {
         for i in 0..oh {
-            let at = c * oh * ow + i * ow;
-            let pooled = dout[at..at + ow].iter().zip(&out[at..at + ow]);
-            for (j, ((d, o), q)) in pooled.zip(&argmax[at..at + ow]).enumerate() {
-                if *o > 0.0 {
-                    let q = *q as usize;
-                    plane[(2 * i + q / 2) * w + 2 * j + q % 2] = *d;
+            for j in 0..ow {
+                let o = ((s * oh + i) * ow + j) * c;
+                for ch in 0..c {
+                    if out[o + ch] > 0.0 {
+                        let q = argmax[o + ch] as usize;
+                        dy[((s * h + 2 * i + q / 2) * w + 2 * j + q % 2) * c + ch] = dout[o + ch];
+                    }
                 }
             }
         }

@@ -118,12 +118,18 @@ pub(crate) fn par_matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bo
 /// `x` (row-major `rows × cols`) transposed.
 pub(crate) fn transpose(x: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0.0; x.len()];
+    transpose_into(x, rows, cols, &mut out);
+    out
+}
+
+/// Writes `x` (row-major `rows × cols`) transposed into `out`.
+pub(crate) fn transpose_into(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    debug_assert_eq!(x.len(), rows * cols);
     for (i, row) in x.chunks_exact(cols).enumerate() {
         for (j, v) in row.iter().enumerate() {
             out[j * rows + i] = *v;
         }
     }
-    out
 }
 
 #[cfg(test)]
