@@ -144,6 +144,19 @@ fn the_same_batch_gives_the_same_bits_on_one_thread_and_two() {
 }
 
 #[test]
+fn no_rows_give_no_outputs_and_a_zero_gradient() {
+    for (name, spec) in specs() {
+        let net = Network::new(spec.clone()).unwrap();
+        let params = Params::init(&spec, 1);
+        assert!(net.logits(&params, &[], 0).is_empty(), "{name}");
+        assert!(net.penultimate(&params, &[], 0).is_empty(), "{name}");
+        let (loss, grad) = net.loss_and_grad(&params, &[], &[], 0, 1.0);
+        assert_eq!(loss, 0.0, "{name}");
+        assert_eq!(grad, vec![0.0; params.len()], "{name}");
+    }
+}
+
+#[test]
 fn logits_do_not_depend_on_how_rows_are_batched() {
     // Serving predicts one row at a time; evaluation, hundreds: the same row must get the
     // same probabilities either way, to the rounding of a differently blocked product.

@@ -160,6 +160,9 @@ impl Passes {
             "input has {} floats, expected {n}×{d}",
             x.len()
         );
+        if n == 0 {
+            return Vec::new();
+        }
         let parts: Vec<Vec<f32>> = self
             .chunks(n)
             .into_par_iter()
@@ -187,6 +190,10 @@ impl Passes {
             x.len()
         );
         assert_eq!(targets.len(), n * k, "targets must be n × num_classes");
+        if n == 0 {
+            // The sum over no samples.
+            return (0.0, vec![0.0; self.params]);
+        }
         // Chunks run in waves of one per thread, so at most that many chunk gradients are
         // alive at once; each wave's are added to the total in chunk order, which makes the
         // sum the same, ((g₀ + g₁) + g₂) + …, whatever the waves' size.
