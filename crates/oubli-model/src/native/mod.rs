@@ -10,9 +10,11 @@
 //! and `tests/native_passes.rs`).
 //!
 //! **Determinism.** A batch is cut into chunks whose boundaries depend only on the number of
-//! rows; each chunk runs on one thread, every product inside it single-threaded, and the
-//! chunks' gradients are added in chunk order. The same batch therefore gives the same bits
-//! on any number of threads; more threads only run more chunks at once.
+//! rows (one chunk for a usual dense batch, chunks of 32 for the CNN), and a large product
+//! into two blocks of its destination rows whose boundary depends only on its shape. Every
+//! block is one single-threaded GEMM call, and the chunks' gradients are added in chunk
+//! order. The same batch therefore gives the same bits on any number of threads; more
+//! threads only run more chunks and blocks at once.
 
 mod cnn;
 mod conv;
