@@ -11,6 +11,7 @@ use crate::native::Passes;
 use crate::params::Params;
 use crate::reference::Reference;
 use crate::spec::ModelSpec;
+use std::sync::Arc;
 
 /// A network ready for repeated inference with one set of parameters (serving).
 #[derive(Clone)]
@@ -43,8 +44,10 @@ const FEW_ROWS: usize = 16;
 #[derive(Debug, Clone)]
 pub struct Network {
     spec: ModelSpec,
-    passes: Passes,
-    reference: Reference,
+    // Shared: a network is cloned per reference model and per prepared model, and the pass
+    // layouts never change after `new`.
+    passes: Arc<Passes>,
+    reference: Arc<Reference>,
 }
 
 impl Network {
@@ -52,8 +55,8 @@ impl Network {
     pub fn new(spec: ModelSpec) -> Result<Self, crate::ModelError> {
         spec.validate()?;
         Ok(Self {
-            passes: Passes::new(&spec),
-            reference: Reference::new(spec.clone()),
+            passes: Arc::new(Passes::new(&spec)),
+            reference: Arc::new(Reference::new(spec.clone())),
             spec,
         })
     }
