@@ -90,8 +90,11 @@ impl OptimizerState {
                 let t = self.t as i32;
                 let bc1 = 1.0 - BETA1.powi(t);
                 let bc2 = 1.0 - BETA2.powi(t);
-                let step = lr / bc1;
-                let bc2_sqrt = bc2.sqrt();
+                let constants = AdamStep {
+                    step: lr / bc1,
+                    bc2_sqrt: bc2.sqrt(),
+                    weight_decay,
+                };
                 let m = &mut self.m[..params.len()];
                 let v = &mut self.v[..params.len()];
                 // Element-wise, so spans updated side by side give the same bits as one
@@ -102,12 +105,20 @@ impl OptimizerState {
                     .zip(decay_mask.par_chunks(UPDATE_SPAN))
                     .zip(m.par_chunks_mut(UPDATE_SPAN))
                     .zip(v.par_chunks_mut(UPDATE_SPAN))
-                    .for_each(|((((p, g), decay), m), v)| {
-                        adam_span(p, g, decay, m, v, step, bc2_sqrt, weight_decay)
-                    });
+                    .for_each(|((((p, g), decay), m), v)| adam_span(p, g, decay, m, v, constants));
             }
         }
     }
+}
+
+/// The per-step constants of Adam's update.
+#[derive(Clone, Copy)]
+struct AdamStep {
+    /// `lr / (1 − β₁ᵗ)`.
+    step: f32,
+    /// `√(1 − β₂ᵗ)`.
+    bc2_sqrt: f32,
+    weight_decay: f32,
 }
 
 /// Adam's update of one span, with AVX where the CPU has it: twice the width of the SSE2
@@ -115,63 +126,47 @@ impl OptimizerState {
 /// vector square roots and divisions (9% of a one-thread MNIST-MLP step in SSE2). Both
 /// compute the same expression in the same order with exactly rounded operations, so the
 /// bits do not depend on which one runs.
-#[allow(clippy::too_many_arguments)]
-fn adam_span(
-    params: &mut [f32],
-    grad: &[f32],
-    decay_mask: &[bool],
-    m: &mut [f32],
-    v: &mut [f32],
-    step: f32,
-    bc2_sqrt: f32,
-    weight_decay: f32,
-) {
+fn adam_span(p: &mut [f32], g: &[f32], decay: &[bool], m: &mut [f32], v: &mut [f32], c: AdamStep) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx") {
         // SAFETY: the CPU has AVX, checked just above.
         unsafe {
-            return adam_span_avx(params, grad, decay_mask, m, v, step, bc2_sqrt, weight_decay);
+            return adam_span_avx(p, g, decay, m, v, c);
         }
     }
-    adam_span_body(params, grad, decay_mask, m, v, step, bc2_sqrt, weight_decay)
+    adam_span_body(p, g, decay, m, v, c)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
-#[allow(clippy::too_many_arguments)]
 fn adam_span_avx(
-    params: &mut [f32],
-    grad: &[f32],
-    decay_mask: &[bool],
+    p: &mut [f32],
+    g: &[f32],
+    decay: &[bool],
     m: &mut [f32],
     v: &mut [f32],
-    step: f32,
-    bc2_sqrt: f32,
-    weight_decay: f32,
+    c: AdamStep,
 ) {
-    adam_span_body(params, grad, decay_mask, m, v, step, bc2_sqrt, weight_decay)
+    adam_span_body(p, g, decay, m, v, c)
 }
 
 /// The update itself: a plain function taking the constants by value (inside the parallel
 /// closure, with them captured by reference, the loop stayed scalar).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn adam_span_body(
     params: &mut [f32],
     grad: &[f32],
     decay_mask: &[bool],
     m: &mut [f32],
     v: &mut [f32],
-    step: f32,
-    bc2_sqrt: f32,
-    weight_decay: f32,
+    c: AdamStep,
 ) {
     for ((((p, &g), &decay), m), v) in params.iter_mut().zip(grad).zip(decay_mask).zip(m).zip(v) {
-        let g = g + if decay { weight_decay * *p } else { 0.0 };
+        let g = g + if decay { c.weight_decay * *p } else { 0.0 };
         *m = BETA1 * *m + (1.0 - BETA1) * g;
         *v = BETA2 * *v + (1.0 - BETA2) * g * g;
-        let denom = v.sqrt() / bc2_sqrt + EPS;
-        *p -= step * *m / denom;
+        let denom = v.sqrt() / c.bc2_sqrt + EPS;
+        *p -= c.step * *m / denom;
     }
 }
 

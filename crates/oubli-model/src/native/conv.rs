@@ -99,53 +99,38 @@ impl Conv {
         xp
     }
 
-    /// `cols[(s, i, j), (ki, kj, c)] = x[s, i + ki − pad, j + kj − pad, c]`, zero outside
-    /// the image. With the border in place, each `(pixel, ki)` is one run of
-    /// `kernel · channels` floats.
-    pub fn im2col(&self, x: &[f32], samples: usize, cols: &mut [f32]) {
+    /// Where each run of the column matrix starts in the zero-bordered input, in the
+    /// matrix's order: with the border in place, each `(pixel, ki)` is one run of
+    /// `kernel · channels` floats, `padded[s, i + ki, j.., ..]`.
+    fn run_starts(&self, samples: usize) -> impl Iterator<Item = usize> {
         let (h, w, k, c) = (self.height, self.width, self.kernel, self.in_channels);
         let (hp, wp) = self.padded();
+        (0..samples * h * w).flat_map(move |pixel| {
+            let (s, i, j) = (pixel / (h * w), (pixel / w) % h, pixel % w);
+            (0..k).map(move |ki| ((s * hp + i + ki) * wp + j) * c)
+        })
+    }
+
+    /// `cols[(s, i, j), (ki, kj, c)] = x[s, i + ki − pad, j + kj − pad, c]`, zero outside
+    /// the image.
+    pub fn im2col(&self, x: &[f32], samples: usize, cols: &mut [f32]) {
         let xp = self.pad(x, samples);
-        let run = k * c;
-        let mut rows = cols.chunks_exact_mut(run);
-        for s in 0..samples {
-            for i in 0..h {
-                for j in 0..w {
-                    for ki in 0..k {
-                        let src = ((s * hp + i + ki) * wp + j) * c;
-                        let dst = rows.next().expect("cols sized for the block");
-                        copy_run(dst, &xp[src..src + run]);
-                    }
-                }
-            }
+        let run = self.kernel * self.in_channels;
+        for (dst, src) in cols.chunks_exact_mut(run).zip(self.run_starts(samples)) {
+            copy_run(dst, &xp[src..src + run]);
         }
     }
 
     /// The adjoint of [`Conv::im2col`]: adds each column entry back onto the input entry it
     /// came from (`dx` is overwritten).
     fn col2im(&self, cols: &[f32], samples: usize, dx: &mut [f32]) {
-        let (h, w, k, c, p) = (
-            self.height,
-            self.width,
-            self.kernel,
-            self.in_channels,
-            self.padding,
-        );
+        let (h, w, c, p) = (self.height, self.width, self.in_channels, self.padding);
         let (hp, wp) = self.padded();
         let mut dxp = vec![0.0; samples * hp * wp * c];
-        let run = k * c;
-        let mut rows = cols.chunks_exact(run);
-        for s in 0..samples {
-            for i in 0..h {
-                for j in 0..w {
-                    for ki in 0..k {
-                        let dst = ((s * hp + i + ki) * wp + j) * c;
-                        let from = rows.next().expect("cols sized for the block");
-                        for (d, v) in dxp[dst..dst + run].iter_mut().zip(from) {
-                            *d += v;
-                        }
-                    }
-                }
+        let run = self.kernel * c;
+        for (from, dst) in cols.chunks_exact(run).zip(self.run_starts(samples)) {
+            for (d, v) in dxp[dst..dst + run].iter_mut().zip(from) {
+                *d += v;
             }
         }
         for (padded, image) in dxp

@@ -147,6 +147,16 @@ impl Passes {
         })
     }
 
+    fn check_input(&self, x: &[f32], n: usize) {
+        let d = self.input_dim;
+        assert_eq!(
+            x.len(),
+            n * d,
+            "input has {} floats, expected {n}×{d}",
+            x.len()
+        );
+    }
+
     /// Runs `f` on every chunk of rows side by side and concatenates its `width`-wide rows.
     fn per_chunk(
         &self,
@@ -156,12 +166,7 @@ impl Passes {
         f: impl Fn(&[f32], usize) -> Vec<f32> + Sync,
     ) -> Vec<f32> {
         let d = self.input_dim;
-        assert_eq!(
-            x.len(),
-            n * d,
-            "input has {} floats, expected {n}×{d}",
-            x.len()
-        );
+        self.check_input(x, n);
         if n == 0 {
             return Vec::new();
         }
@@ -185,12 +190,7 @@ impl Passes {
         denom: f32,
     ) -> (f32, Vec<f32>) {
         let (d, k) = (self.input_dim, self.num_classes);
-        assert_eq!(
-            x.len(),
-            n * d,
-            "input has {} floats, expected {n}×{d}",
-            x.len()
-        );
+        self.check_input(x, n);
         assert_eq!(targets.len(), n * k, "targets must be n × num_classes");
         if n == 0 {
             // The sum over no samples.
