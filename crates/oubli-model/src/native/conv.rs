@@ -99,16 +99,23 @@ impl Conv {
         xp
     }
 
-    /// Where each run of the column matrix starts in the zero-bordered input, in the
-    /// matrix's order: with the border in place, each `(pixel, ki)` is one run of
-    /// `kernel · channels` floats, `padded[s, i + ki, j.., ..]`.
-    fn run_starts(&self, samples: usize) -> impl Iterator<Item = usize> {
+    /// Calls `f` with where each run of the column matrix starts in the zero-bordered
+    /// input, in the matrix's order: with the border in place, each `(pixel, ki)` is one
+    /// run of `kernel · channels` floats, `padded[s, i + ki, j.., ..]`. (Nested loops and a
+    /// closure: as a `flat_map` iterator this walk cost 10% of a CNN step.)
+    #[inline(always)]
+    fn for_each_run(&self, samples: usize, mut f: impl FnMut(usize)) {
         let (h, w, k, c) = (self.height, self.width, self.kernel, self.in_channels);
         let (hp, wp) = self.padded();
-        (0..samples * h * w).flat_map(move |pixel| {
-            let (s, i, j) = (pixel / (h * w), (pixel / w) % h, pixel % w);
-            (0..k).map(move |ki| ((s * hp + i + ki) * wp + j) * c)
-        })
+        for s in 0..samples {
+            for i in 0..h {
+                for j in 0..w {
+                    for ki in 0..k {
+                        f(((s * hp + i + ki) * wp + j) * c);
+                    }
+                }
+            }
+        }
     }
 
     /// `cols[(s, i, j), (ki, kj, c)] = x[s, i + ki − pad, j + kj − pad, c]`, zero outside
@@ -116,9 +123,11 @@ impl Conv {
     pub fn im2col(&self, x: &[f32], samples: usize, cols: &mut [f32]) {
         let xp = self.pad(x, samples);
         let run = self.kernel * self.in_channels;
-        for (dst, src) in cols.chunks_exact_mut(run).zip(self.run_starts(samples)) {
+        let mut rows = cols.chunks_exact_mut(run);
+        self.for_each_run(samples, |src| {
+            let dst = rows.next().expect("cols sized for the block");
             copy_run(dst, &xp[src..src + run]);
-        }
+        });
     }
 
     /// The adjoint of [`Conv::im2col`]: adds each column entry back onto the input entry it
@@ -128,11 +137,13 @@ impl Conv {
         let (hp, wp) = self.padded();
         let mut dxp = vec![0.0; samples * hp * wp * c];
         let run = self.kernel * c;
-        for (from, dst) in cols.chunks_exact(run).zip(self.run_starts(samples)) {
+        let mut rows = cols.chunks_exact(run);
+        self.for_each_run(samples, |dst| {
+            let from = rows.next().expect("cols sized for the block");
             for (d, v) in dxp[dst..dst + run].iter_mut().zip(from) {
                 *d += v;
             }
-        }
+        });
         for (padded, image) in dxp
             .chunks_exact(hp * wp * c)
             .zip(dx.chunks_exact_mut(h * w * c))
