@@ -6,7 +6,9 @@
 //!
 //! MODEL is `mlp` (784-256-10) or `cnn`; one epoch of STEPS full batches is run; prints
 //! samples/s and the start of the weights' sha256 (to compare builds bit for bit).
-//! Under callgrind, `--toggle-collect='*step_bench*run_steps*'` counts the steps only.
+//! Under callgrind, count the whole program: each step runs on a thread of rayon's pool,
+//! which a `--toggle-collect` on `run_steps` (or `train_from`) does not reach; the setup
+//! (synthetic data, initialisation) is the same small cost in every build.
 //!
 //!   cargo run --release --example step_bench -- passes MODEL STEPS
 //!
