@@ -36,9 +36,21 @@ impl std::fmt::Debug for PreparedNetwork {
     }
 }
 
-/// Rows that inference runs on the calling thread, without visiting rayon's pool: a
-/// visit costs two context switches, several times a one-row MNIST-MLP prediction.
+/// Rows that a pass runs on the calling thread, without visiting rayon's pool: a visit
+/// costs two context switches, several times a one-row MNIST-MLP prediction (serving) or
+/// a small batch's gradient (Fisher estimates, per-sample scores).
 const FEW_ROWS: usize = 16;
+
+/// Runs a pass over `n` rows on rayon's pool (see `native::on_pool`), or right here when
+/// the rows are few. The bits are the same either way: where a pass runs does not change
+/// how it cuts its work.
+fn on_pool_unless_few<R: Send>(n: usize, f: impl FnOnce() -> R + Send) -> R {
+    if n <= FEW_ROWS {
+        f()
+    } else {
+        crate::native::on_pool(f)
+    }
+}
 
 /// A network of a given [`ModelSpec`], able to run forward and backward passes.
 #[derive(Debug, Clone)]
@@ -68,13 +80,7 @@ impl Network {
 
     /// Logits (row-major `n × num_classes`) for `n` samples.
     pub fn logits(&self, params: &Params, x: &[f32], n: usize) -> Vec<f32> {
-        let run = || self.passes.logits(&params.data, x, n);
-        // A few rows (serving) are done before a visit to the pool would have begun.
-        if n <= FEW_ROWS {
-            run()
-        } else {
-            crate::native::on_pool(run)
-        }
+        on_pool_unless_few(n, || self.passes.logits(&params.data, x, n))
     }
 
     /// Softmax probabilities (row-major `n × num_classes`).
@@ -115,7 +121,7 @@ impl Network {
     /// can be trained on. For `logreg` this is the input itself.
     pub fn penultimate(&self, params: &Params, x: &[f32], n: usize) -> Vec<f32> {
         let width = self.penultimate_dim();
-        crate::native::on_pool(|| self.passes.penultimate(&params.data, x, n, width))
+        on_pool_unless_few(n, || self.passes.penultimate(&params.data, x, n, width))
     }
 
     /// Loss and its gradient for a batch of `n` samples with target matrix `targets`
@@ -134,7 +140,7 @@ impl Network {
         n: usize,
         denom: f32,
     ) -> (f32, Vec<f32>) {
-        crate::native::on_pool(|| {
+        on_pool_unless_few(n, || {
             self.passes
                 .loss_and_grad(&params.data, x, targets, n, denom)
         })
